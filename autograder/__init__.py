@@ -1,0 +1,1 @@
+"""A course pack and autograder for neural-network exercises in PyTorch."""

@@ -1,0 +1,227 @@
+"""Teaching assertions for assignment tests.
+
+Each check compares what a student function returned with what it should
+have, and on failure raises a CheckFailure that says what was checked, on
+which input, what came back and how to fix it. Numeric checks use explicit
+tolerances; nothing compares floats for equality.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import torch
+
+from autograder.checks.describe import describe
+from autograder.checks.failure import CheckFailure
+from autograder.runner.errors import StudentException, SubmissionError
+
+__all__ = [
+    "CheckFailure",
+    "close",
+    "is_tensor",
+    "shape",
+    "dtype",
+    "device",
+    "finite",
+    "python_float",
+    "no_grad",
+    "raises",
+    "that",
+]
+
+
+def that(condition: bool, problem: str, *, got: Any = None, inputs: str | None = None, hint: str | None = None) -> None:
+    """The general check: fail with `problem` unless `condition` holds."""
+    if not condition:
+        raise CheckFailure(problem, got=None if got is None else describe(got), inputs=inputs, hint=hint)
+
+
+def is_tensor(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> torch.Tensor:
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailure(
+            f"{what} should return a torch.Tensor, but returned a {type(got).__name__}",
+            got=describe(got),
+            inputs=inputs,
+            hint=hint,
+        )
+    return got
+
+
+def shape(got: Any, expected: tuple[int, ...], *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
+    tensor = is_tensor(got, what=what, inputs=inputs)
+    if tuple(tensor.shape) != tuple(expected):
+        raise CheckFailure(
+            f"{what} has the wrong shape",
+            got=str(tuple(tensor.shape)),
+            expected=str(tuple(expected)),
+            inputs=inputs,
+            hint=hint,
+        )
+
+
+def dtype(got: Any, expected: torch.dtype, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
+    tensor = is_tensor(got, what=what, inputs=inputs)
+    if tensor.dtype != expected:
+        raise CheckFailure(
+            f"{what} should keep the input's dtype {expected}, but is {tensor.dtype}",
+            inputs=inputs,
+            hint=hint or "avoid .float()/.double() and tensors created without dtype=; use the input's dtype",
+        )
+
+
+def device(got: Any, expected: torch.device, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
+    tensor = is_tensor(got, what=what, inputs=inputs)
+    if tensor.device != expected:
+        raise CheckFailure(
+            f"{what} should stay on the input's device {expected}, but is on {tensor.device}",
+            inputs=inputs,
+            hint=hint or "create new tensors with device=x.device (or torch.*_like) instead of a fixed device",
+        )
+
+
+def finite(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
+    tensor = is_tensor(got, what=what, inputs=inputs)
+    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        bad = int((~torch.isfinite(tensor)).sum())
+        raise CheckFailure(
+            f"{what} contains {bad} NaN or infinite value(s)",
+            got=describe(tensor),
+            inputs=inputs,
+            hint=hint,
+        )
+
+
+def python_float(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> float:
+    if isinstance(got, bool) or not isinstance(got, float):
+        raise CheckFailure(
+            f"{what} should return a Python float, but returned a {type(got).__name__}",
+            got=describe(got),
+            inputs=inputs,
+            hint=hint or "convert a 0-dim tensor with .item()",
+        )
+    return got
+
+
+def no_grad(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
+    tensor = is_tensor(got, what=what, inputs=inputs)
+    if tensor.requires_grad:
+        raise CheckFailure(
+            f"{what} requires grad, so it still carries a computation graph",
+            inputs=inputs,
+            hint=hint or "compute it under torch.no_grad() or return .detach()",
+        )
+
+
+def _index(flat_index: int, shape_: tuple[int, ...]) -> tuple[int, ...]:
+    index = []
+    for size in reversed(shape_):
+        index.append(flat_index % size)
+        flat_index //= size
+    return tuple(reversed(index))
+
+
+def close(
+    got: Any,
+    expected: Any,
+    *,
+    what: str,
+    rtol: float,
+    atol: float,
+    inputs: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """`got` matches `expected` elementwise within atol + rtol·|expected|.
+
+    Numbers are compared as numbers (a 0-dim tensor counts as one); tensors
+    must also agree in shape. NaN and infinities in `got` are reported on
+    their own, because they point at overflow rather than at a wrong formula.
+    """
+    if not isinstance(expected, torch.Tensor):
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = got.item()
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            raise CheckFailure(f"{what} should be a number, but is a {type(got).__name__}", got=describe(got), inputs=inputs, hint=hint)
+        if math.isnan(got) or (math.isinf(got) and not math.isinf(expected)):
+            raise CheckFailure(f"{what} is {got}", got=describe(got), inputs=inputs, hint=hint)
+        if abs(got - expected) > atol + rtol * abs(expected):
+            raise CheckFailure(
+                f"{what} is off by {abs(got - expected):.3g}",
+                got=describe(got),
+                expected=describe(expected),
+                inputs=inputs,
+                hint=hint,
+            )
+        return
+
+    tensor = is_tensor(got, what=what, inputs=inputs, hint=hint)
+    if tuple(tensor.shape) != tuple(expected.shape):
+        raise CheckFailure(
+            f"{what} has the wrong shape",
+            got=str(tuple(tensor.shape)),
+            expected=str(tuple(expected.shape)),
+            inputs=inputs,
+            hint=hint,
+        )
+    a = tensor.detach().to("cpu", torch.float64)
+    b = expected.detach().to("cpu", torch.float64)
+    if a.is_complex() or b.is_complex():
+        raise CheckFailure(f"{what} is complex", got=describe(tensor), inputs=inputs, hint=hint)
+    bad_values = ~torch.isfinite(a) & torch.isfinite(b)
+    if bool(bad_values.any()):
+        raise CheckFailure(
+            f"{what} contains {int(bad_values.sum())} NaN or infinite value(s) where a finite value was expected",
+            got=describe(tensor),
+            inputs=inputs,
+            hint=hint,
+        )
+    error = (a - b).abs()
+    allowed = atol + rtol * b.abs()
+    both_inf = torch.isinf(a) & torch.isinf(b) & (a == b)
+    wrong = (error > allowed) & ~both_inf
+    if bool(wrong.any()):
+        excess = torch.where(wrong, error - allowed, torch.zeros_like(error))
+        worst = int(excess.reshape(-1).argmax())
+        position = _index(worst, tuple(a.shape))
+        raise CheckFailure(
+            f"{what} is wrong in {int(wrong.sum())} of {a.numel()} entries; "
+            f"the worst is at index {position}, off by {error.reshape(-1)[worst].item():.3g} "
+            f"(tolerance atol={atol:g}, rtol={rtol:g})",
+            got=describe(tensor),
+            expected=describe(expected),
+            inputs=inputs,
+            hint=hint,
+        )
+
+
+@contextmanager
+def raises(
+    exc_type: type[BaseException], *, what: str, inputs: str | None = None, hint: str | None = None
+) -> Iterator[None]:
+    """The block must raise `exc_type` (or a subclass) from student code."""
+    try:
+        yield
+    except StudentException as exc:
+        if not exc.is_a(exc_type):
+            raise CheckFailure(
+                f"{what} should raise {exc_type.__name__}, but raised {exc.type_name}: {exc}",
+                inputs=inputs,
+                hint=hint,
+            ) from None
+        return
+    except exc_type:
+        return
+    except CheckFailure:
+        raise
+    except Exception as exc:
+        if isinstance(exc, SubmissionError):
+            raise
+        raise CheckFailure(
+            f"{what} should raise {exc_type.__name__}, but raised {type(exc).__name__}: {exc}",
+            inputs=inputs,
+            hint=hint,
+        ) from None
+    raise CheckFailure(f"{what} should raise {exc_type.__name__}, but returned normally", inputs=inputs, hint=hint)
+

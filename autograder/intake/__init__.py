@@ -1,0 +1,1 @@
+"""Turning files students hand in into submissions the grader can load."""

@@ -1,0 +1,43 @@
+"""What can go wrong when the trusted side calls into a submission.
+
+These are raised on the trusted side only. A test that meets one fails with
+its message; none of them is ever a grader crash.
+"""
+
+from __future__ import annotations
+
+
+class SubmissionError(Exception):
+    """The submission could not answer a call; the message is for the student."""
+
+
+class MissingName(SubmissionError):
+    """The submission does not define the function or class a test needs."""
+
+
+class CallTimeout(SubmissionError):
+    """A call ran past its time limit and the worker was stopped."""
+
+
+class WorkerDied(SubmissionError):
+    """The worker exited, crashed or was killed during a call."""
+
+
+class BadResult(SubmissionError):
+    """The submission returned something that cannot cross the process boundary."""
+
+
+class StudentException(SubmissionError):
+    """The student's code raised; `type_names` is the class hierarchy, most derived first."""
+
+    def __init__(self, message: str, type_names: tuple[str, ...], where: str = "") -> None:
+        super().__init__(message)
+        self.type_names = type_names
+        self.where = where
+
+    @property
+    def type_name(self) -> str:
+        return self.type_names[0] if self.type_names else "Exception"
+
+    def is_a(self, exc_type: type[BaseException]) -> bool:
+        return exc_type.__name__ in self.type_names

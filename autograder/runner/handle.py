@@ -1,0 +1,327 @@
+"""The trusted side's handle on a submission running in a worker process.
+
+`submission.softmax(x)` sends the call to the worker and returns plain data.
+A call that hangs is stopped at its time limit, a worker that dies is
+replaced by a fresh one for the next call, and every such event becomes a
+SubmissionError whose message the student can act on.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import torch
+
+from autograder.config import Limits
+from autograder.intake.source import SubmissionSource
+from autograder.runner import codec, frames
+from autograder.runner.errors import (
+    BadResult,
+    CallTimeout,
+    MissingName,
+    StudentException,
+    SubmissionError,
+    WorkerDied,
+)
+
+MAX_FRAME_BYTES = 512 * 1024 * 1024
+ISOLATION = "process"
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "SYSTEMROOT")
+
+
+class OutputTail:
+    """Keeps the last `limit` bytes a worker printed, draining its pipe in a thread."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._limit = limit
+        self._data = bytearray()
+        self.total = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            with self._lock:
+                self.total += len(chunk)
+                self._data += chunk
+                if len(self._data) > self._limit:
+                    del self._data[: len(self._data) - self._limit]
+
+    def text(self) -> str:
+        with self._lock:
+            shown = self._data.decode("utf-8", errors="replace")
+            cut = self.total - len(self._data)
+        return (f"[{cut} earlier bytes not kept]\n" if cut else "") + shown
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """An error while the submission's code was loading (a module, or one notebook cell)."""
+
+    label: str
+    type_name: str
+    message: str
+    where: str
+
+    def describe(self) -> str:
+        place = f" ({self.where})" if self.where else ""
+        return f"{self.label}: {self.type_name}: {self.message}{place}"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What the worker found when it loaded the submission."""
+
+    defined: tuple[str, ...]
+    errors: tuple[LoadError, ...]
+
+
+def _limit_child() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    workdir: str
+    output: OutputTail
+    generation: int
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def death_message(self) -> str:
+        code = self.process.wait()
+        if code < 0:
+            name = signal.Signals(-code).name
+            return f"the worker running your code was killed by {name}" + (
+                " (a crash inside native code, e.g. a segmentation fault)" if name == "SIGSEGV" else ""
+            )
+        return f"your code ended the worker process (exit status {code}), e.g. with os._exit() or os.kill()"
+
+
+@dataclass
+class RemoteSubmission:
+    """A submission loaded in a worker; attribute access gives remote callables."""
+
+    source: SubmissionSource
+    module: str
+    limits: Limits
+    restarts: int = 0
+    _worker: _Worker | None = None
+    _report: LoadReport | None = None
+    _generation: int = 0
+    _events: list[str] = field(default_factory=list)
+    _earlier_output: list[str] = field(default_factory=list)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Crashes, timeouts and restarts seen so far, for the report."""
+        return tuple(self._events)
+
+    def load_report(self) -> LoadReport:
+        self._ensure_worker()
+        assert self._report is not None
+        return self._report
+
+    def output(self) -> str:
+        """What the student's code printed, across every worker it ran in."""
+        current = [self._worker.output.text()] if self._worker else []
+        return "".join(self._earlier_output + current)
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def __getattr__(self, name: str) -> "RemoteCallable":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteCallable(self, {"op": "call", "name": name}, f"{name}()")
+
+    def __enter__(self) -> "RemoteSubmission":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> _Worker:
+        workdir = tempfile.mkdtemp(prefix="autograder-worker-")
+        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+        env.update(
+            HOME=workdir,
+            TMPDIR=workdir,
+            MPLBACKEND="Agg",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+            PYTHONHASHSEED="0",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.runner.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_limit_child,
+        )
+        assert process.stderr is not None
+        self._generation += 1
+        return _Worker(process, workdir, OutputTail(process.stderr, self.limits.output_limit_bytes), self._generation)
+
+    def _ensure_worker(self) -> _Worker:
+        if self._worker is not None:
+            return self._worker
+        if self.restarts > self.limits.max_worker_restarts:
+            raise WorkerDied(
+                f"not run: the worker running your code was stopped {self.restarts} times already "
+                "(see the earlier failures)"
+            )
+        worker = self._start()
+        self._worker = worker
+        try:
+            header, _ = self._exchange(worker, self.source.load_request(self.module), [], self.limits.load_timeout_s, "load")
+        except CallTimeout:
+            raise CallTimeout(
+                f"your code did not finish loading within {self.limits.load_timeout_s:g} s; "
+                "move long-running top-level code (training loops, downloads) out of the file or notebook"
+            ) from None
+        except WorkerDied as exc:
+            raise WorkerDied(f"while loading your code, {exc}") from None
+        errors = tuple(
+            LoadError(e.get("label", ""), (e.get("types") or ["Exception"])[0], e.get("message", ""), e.get("where", ""))
+            for e in header.get("errors", [])
+        )
+        if self._report is None:
+            self._report = LoadReport(tuple(header.get("defined", [])), errors)
+        return worker
+
+    def _fail(self, worker: _Worker, event: str) -> None:
+        worker.stop()
+        self._earlier_output.append(worker.output.text())
+        self._worker = None
+        self.restarts += 1
+        self._events.append(event)
+
+    def _exchange(
+        self, worker: _Worker, header: dict[str, Any], tensors: list[torch.Tensor], timeout: float, what: str
+    ) -> tuple[dict[str, Any], list[torch.Tensor]]:
+        assert worker.process.stdin is not None and worker.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        try:
+            frames.write_frame(worker.process.stdin.fileno(), codec.pack(header, tensors), deadline)
+            reply = frames.read_frame(worker.process.stdout.fileno(), deadline, MAX_FRAME_BYTES)
+        except frames.FrameTimeout:
+            self._fail(worker, f"{what} timed out")
+            raise CallTimeout(
+                f"{what} did not finish within {timeout:g} s and was stopped; look for an infinite loop or "
+                "work that grows much faster than the input"
+            ) from None
+        except frames.FrameClosed:
+            message = worker.death_message()
+            self._fail(worker, f"{what}: {message}")
+            raise WorkerDied(message) from None
+        except frames.FrameTooLarge as exc:
+            self._fail(worker, f"{what} returned too much data")
+            raise BadResult(f"{what} returned more data than allowed ({exc})") from None
+        try:
+            return codec.unpack(reply)
+        except Exception as exc:  # noqa: BLE001  (whatever the worker sent, it is only data)
+            self._fail(worker, f"{what} sent an unreadable reply")
+            raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__})") from None
+
+    def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> Any:
+        worker = self._ensure_worker()
+        tensors: list[torch.Tensor] = []
+        header = dict(request)
+        header["args"] = codec.encode(list(args), tensors, self._handle_out(worker))
+        header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
+        reply, tensors_back = self._exchange(worker, header, tensors, self.limits.call_timeout_s, what)
+        status = reply.get("status")
+        if status == "ok":
+            try:
+                return codec.decode(reply.get("value"), tensors_back, lambda tree: RemoteObject(self, tree, worker.generation))
+            except Exception as exc:  # noqa: BLE001
+                raise BadResult(f"{what} returned something the grader cannot read ({exc})") from None
+        if status == "missing":
+            raise MissingName(self._missing_message(str(reply.get("name"))))
+        if status == "raised":
+            error = reply.get("error", {})
+            types = tuple(error.get("types", ["Exception"]))
+            where = error.get("where", "")
+            message = f"{what} raised {types[0]}: {error.get('message', '')}" + (f"\n  at {where}" if where else "")
+            raise StudentException(message, types, where)
+        if status == "unsendable":
+            raise BadResult(f"{what} returned a value the grader cannot receive: {reply.get('message')}")
+        raise BadResult(f"{what} gave an unexpected reply")
+
+    def _handle_out(self, worker: _Worker) -> Any:
+        def to_tree(value: Any) -> dict[str, Any]:
+            if not isinstance(value, RemoteObject):
+                raise codec.EncodeError(f"cannot send a {type(value).__name__} to the worker")
+            if value.generation != worker.generation:
+                raise SubmissionError("an object made by your code was lost when its worker was restarted")
+            return {codec.TAG: "handle", "id": value.handle_id}
+
+        return to_tree
+
+    def _missing_message(self, name: str) -> str:
+        report = self.load_report()
+        message = f"your {self.module}.py does not define `{name}`"
+        if report.errors:
+            message += "; loading stopped or skipped code because of: " + "; ".join(e.describe() for e in report.errors)
+        else:
+            message += f" (check the spelling: it must be named exactly `{name}`)"
+        return message
+
+
+@dataclass(frozen=True)
+class RemoteCallable:
+    submission: RemoteSubmission
+    request: dict[str, Any]
+    what: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.submission.call(self.request, args, kwargs, self.what)
+
+
+class RemoteObject:
+    """An object that lives in the worker (a student's model, say)."""
+
+    def __init__(self, submission: RemoteSubmission, tree: dict[str, Any], generation: int) -> None:
+        self._submission = submission
+        self.handle_id = int(tree["id"])
+        self.type_name = str(tree.get("type", "object"))
+        self.generation = generation
+
+    def __getattr__(self, name: str) -> RemoteCallable:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        request = {"op": "callmethod", "handle": self.handle_id, "name": name}
+        return RemoteCallable(self._submission, request, f"{self.type_name}.{name}()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = {"op": "callmethod", "handle": self.handle_id, "name": "__call__"}
+        return self._submission.call(request, args, kwargs, f"{self.type_name}(...)")

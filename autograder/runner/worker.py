@@ -1,0 +1,140 @@
+"""The untrusted side: a process that loads one submission and answers calls.
+
+It is started by `autograder.runner.handle` with the protocol on its stdin
+and stdout. Before any student code runs, those two pipes are moved to
+private descriptors, stdin becomes /dev/null and stdout goes to stderr, so
+nothing a student prints can be mistaken for a reply. The worker holds no
+test, no reference and no expected value: it only runs what it is asked to.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import traceback
+import types
+from typing import Any
+
+PROTO_IN = os.dup(0)
+PROTO_OUT = os.dup(1)
+os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+os.dup2(2, 1)
+
+import torch  # noqa: E402  (the descriptors must move before anything can print)
+
+from autograder.runner import codec, frames, notebook_shims  # noqa: E402
+
+_handles: dict[int, Any] = {}
+
+
+def _to_handle(value: Any) -> dict[str, Any]:
+    _handles[id(value)] = value
+    return {codec.TAG: "handle", "id": id(value), "type": type(value).__name__}
+
+
+def _from_handle(tree: dict[str, Any]) -> Any:
+    try:
+        return _handles[int(tree["id"])]
+    except KeyError:
+        raise LookupError("unknown object handle") from None
+
+
+def _where(exc: BaseException, filenames: set[str]) -> str:
+    """The innermost line of student code in the traceback."""
+    frames_ = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in filenames]
+    if not frames_:
+        return ""
+    frame = frames_[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"{frame.filename}, line {frame.lineno}, in {frame.name}{code}"
+
+
+def _describe_error(exc: BaseException, filenames: set[str]) -> dict[str, Any]:
+    if isinstance(exc, SystemExit):
+        message = f"called sys.exit({exc.code!r})" if exc.code is not None else "called sys.exit()"
+    else:
+        message = str(exc)
+    return {
+        "types": [cls.__name__ for cls in type(exc).__mro__ if cls is not object],
+        "message": message,
+        "where": _where(exc, filenames),
+    }
+
+
+def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dict[str, Any]]]:
+    module = types.ModuleType(request["module"])
+    module.__file__ = f"{request['module']}.py"
+    sys.modules[request["module"]] = module
+    namespace = module.__dict__
+    if request["notebook"]:
+        notebook_shims.install(namespace)
+    filenames: set[str] = set()
+    errors: list[dict[str, Any]] = []
+    for chunk in request["chunks"]:
+        source, filename = chunk["source"], chunk["filename"]
+        filenames.add(filename)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            exec(compile(source, filename, "exec"), namespace)
+        except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
+            error = _describe_error(exc, filenames)
+            if isinstance(exc, SyntaxError):
+                error["where"] = f"{filename}, line {exc.lineno}: {(exc.text or '').strip()}"
+            error["label"] = chunk["label"]
+            errors.append(error)
+            if not request["notebook"]:
+                break
+    return module, filenames, errors
+
+
+def _reply(header: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> None:
+    frames.write_frame_blocking(PROTO_OUT, codec.pack(header, tensors or []))
+
+
+def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, Any]) -> None:
+    tensors_in = request.pop("_tensors")
+    args = codec.decode(request.get("args", []), tensors_in, _from_handle)
+    kwargs = codec.decode(request.get("kwargs", {}), tensors_in, _from_handle)
+    if request["op"] == "call" and getattr(module, request["name"], None) is None:
+        _reply({"status": "missing", "name": request["name"]})
+        return
+    try:
+        if request["op"] == "call":
+            target = getattr(module, request["name"])
+        else:
+            target = getattr(_from_handle({"id": request["handle"]}), request["name"])
+        result = target(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001
+        _reply({"status": "raised", "error": _describe_error(exc, filenames)})
+        return
+    tensors_out: list[torch.Tensor] = []
+    try:
+        value = codec.encode(result, tensors_out, _to_handle)
+        payload = codec.pack({"status": "ok", "value": value}, tensors_out)
+    except Exception as exc:  # noqa: BLE001
+        _reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
+        return
+    frames.write_frame_blocking(PROTO_OUT, payload)
+
+
+def main() -> None:
+    header, _ = codec.unpack(frames.read_frame_blocking(PROTO_IN))
+    module, filenames, errors = _load(header)
+    defined = sorted(name for name in vars(module) if not name.startswith("_"))
+    _reply({"status": "ready", "errors": errors, "defined": defined})
+    while True:
+        try:
+            request, tensors = codec.unpack(frames.read_frame_blocking(PROTO_IN))
+        except frames.FrameClosed:
+            return
+        if request["op"] == "shutdown":
+            return
+        request["_tensors"] = tensors
+        _answer(module, filenames, request)
+
+
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()
+    os._exit(0)
