@@ -191,3 +191,24 @@ def load_config(root: Path) -> AssignmentConfig:
         hidden_visibility=visibility,
         samples=samples,
     )
+
+
+def find_course(start: Path) -> Path:
+    """The course root: the nearest folder at or above `start` that holds `assignments/`."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "assignments").is_dir():
+            return folder
+    packaged = Path(__file__).resolve().parent.parent
+    if (packaged / "assignments").is_dir():
+        return packaged
+    raise UsageError(f"no assignments/ folder found at or above {start}; run this inside the course folder or pass --course")
+
+
+def load_assignment(course: Path, name: str) -> AssignmentConfig:
+    """The master of assignment `name` (a folder name such as 02_classification, or a path)."""
+    as_path = Path(name)
+    root = as_path if (as_path / CONFIG_NAME).is_file() else course / "assignments" / name
+    if not (root / CONFIG_NAME).is_file():
+        known = sorted(p.name for p in (course / "assignments").iterdir() if (p / CONFIG_NAME).is_file())
+        raise UsageError(f"unknown assignment `{name}`; the course at {course} has: {', '.join(known) or 'none'}")
+    return load_config(root)

@@ -1,0 +1,1 @@
+"""Running an assignment's tests against one submission, and a class of them."""

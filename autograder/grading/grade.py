@@ -1,0 +1,118 @@
+"""Grading one submission: static checks, then the tests through a worker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from autograder.checks.static import StaticChecker, StaticReport
+from autograder.config import AssignmentConfig
+from autograder.grading.session import TestDir, gate_message, run_tests
+from autograder.intake.discover import Rejected
+from autograder.intake.source import SubmissionSource
+from autograder.results.model import SubmissionResult, TestResult
+from autograder.runner.errors import SubmissionError
+from autograder.runner.handle import ISOLATION, RemoteSubmission
+
+HAND_WRITTEN_TITLE = "written by hand, on the input's device (no banned API)"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Stands in for a submission that could not be read: every call fails with the reason."""
+
+    reason: str
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise SubmissionError(self.reason)
+
+        return fail
+
+
+def static_results(config: AssignmentConfig, static: StaticReport) -> list[TestResult]:
+    """One 0-point line per gated-capable exercise, so the student sees the check either way."""
+    results = []
+    for exercise in config.banned_in:
+        violations = static.gating.get(exercise, ())
+        results.append(
+            TestResult(
+                exercise=exercise,
+                title=HAND_WRITTEN_TITLE,
+                score=0.0,
+                max_score=0.0,
+                passed=not violations,
+                output=gate_message(exercise, violations) if violations else "",
+                hidden=False,
+            )
+        )
+    return results
+
+
+def _notices(static: StaticReport) -> list[str]:
+    notices = [f"could not parse {label}; its code was not checked or run" for label in static.unparsable]
+    notices += [
+        f"note: {v.describe()} is outside the graded functions, so it costs nothing; "
+        "graded functions must not use it" for v in static.ungraded
+    ]
+    return notices
+
+
+def grade_source(
+    config: AssignmentConfig,
+    source: SubmissionSource,
+    dirs: list[TestDir],
+    reference: ModuleType | None,
+) -> SubmissionResult:
+    started = time.monotonic()
+    static = StaticChecker(config.banned).check(source.chunks, config.banned_in)
+    notices = _notices(static)
+    with RemoteSubmission(source, config.module, config.limits) as submission:
+        tests = run_tests(config, submission, dirs, reference, static)
+        try:
+            report = submission.load_report()
+            notices = [f"while loading, {e.describe()}" for e in report.errors] + notices
+        except SubmissionError as exc:
+            notices.insert(0, str(exc))
+        notices += [f"worker event: {event}" for event in submission.events]
+        output = submission.output()
+    return SubmissionResult(
+        student=source.student,
+        assignment=config.name,
+        origin=source.origin,
+        tests=tuple(static_results(config, static) + tests),
+        exercises=config.exercise_names,
+        notices=tuple(notices),
+        output=output,
+        isolation=ISOLATION,
+        seconds=time.monotonic() - started,
+    )
+
+
+def grade_rejected(config: AssignmentConfig, entry: Rejected, dirs: list[TestDir]) -> SubmissionResult:
+    """A result for a submission that could not be read, with every test failed and the reason."""
+    reason = f"not graded: {entry.reason}"
+    tests = run_tests(config, Unreadable(reason), dirs, None, None)
+    return SubmissionResult(
+        student=entry.student,
+        assignment=config.name,
+        origin=entry.origin,
+        tests=tuple(tests),
+        exercises=config.exercise_names,
+        notices=(reason,),
+        isolation="none (not run)",
+    )
+
+
+def test_dirs(config: AssignmentConfig, include_hidden: bool) -> list[TestDir]:
+    dirs = [TestDir(config.public_tests, hidden=False)]
+    if include_hidden and config.hidden_tests.is_dir():
+        dirs.append(TestDir(config.hidden_tests, hidden=True))
+    return dirs
+
+
+def reference_path(course: Path, config: AssignmentConfig) -> Path:
+    return course / "reference" / config.name / config.module_file

@@ -1,0 +1,1 @@
+"""Typed grading results and the files written from them."""

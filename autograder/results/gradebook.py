@@ -1,0 +1,19 @@
+"""gradebook.csv: one row per student, a column per exercise, then the total."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Iterable
+
+from autograder.results.model import SubmissionResult
+
+
+def write(results: Iterable[SubmissionResult], exercises: tuple[str, ...], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *exercises, "total"])
+        for result in sorted(results, key=lambda r: r.student):
+            scores = {e.exercise: e.score for e in result.by_exercise()}
+            writer.writerow([result.student, *(f"{scores.get(e, 0.0):g}" for e in exercises), f"{result.score:g}"])

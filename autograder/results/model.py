@@ -1,0 +1,69 @@
+"""Immutable results: one per test, one per submission.
+
+Test names follow `exercise: what it checks`, so scores can be summed per
+exercise by anyone reading results.json, not only by this package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one graded test."""
+
+    exercise: str
+    title: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str
+    hidden: bool
+    visibility: str = "visible"
+
+    @property
+    def name(self) -> str:
+        return f"{self.exercise}: {self.title}"
+
+
+@dataclass(frozen=True)
+class ExerciseScore:
+    exercise: str
+    score: float
+    max_score: float
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything graded for one student, plus what the student should know besides."""
+
+    student: str
+    assignment: str
+    origin: str
+    tests: tuple[TestResult, ...]
+    exercises: tuple[str, ...]
+    notices: tuple[str, ...] = ()
+    output: str = ""
+    isolation: str = "process"
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+    def by_exercise(self) -> tuple[ExerciseScore, ...]:
+        return tuple(
+            ExerciseScore(
+                exercise,
+                sum(t.score for t in self.tests if t.exercise == exercise),
+                sum(t.max_score for t in self.tests if t.exercise == exercise),
+            )
+            for exercise in self.exercises
+        )
