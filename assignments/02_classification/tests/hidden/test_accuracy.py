@@ -1,0 +1,86 @@
+"""Hidden accuracy tests: scores and probabilities, one-hot targets, errors, type."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.testing import check, graded
+
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+ARGMAX_HINT = "the predicted class of a row is outputs.argmax(dim=1); accuracy is the mean of (predicted == target)"
+
+
+def _batch(n, c, seed):
+    generator = torch.Generator().manual_seed(seed)
+    scores = torch.randn(n, c, generator=generator, dtype=torch.float64)
+    targets = torch.randint(0, c, (n,), generator=generator)
+    targets[: n // 2] = scores[: n // 2].argmax(dim=1)
+    return scores, targets
+
+
+def _expected(scores, targets):
+    return (scores.argmax(dim=1) == targets).to(torch.float64).mean().item()
+
+
+@graded("accuracy", "raw scores with class-index targets, N={n}")
+@pytest.mark.parametrize("n", [1, 7, 50])
+def test_accuracy_scores(submission, n):
+    scores, targets = _batch(n, 4, seed=n)
+    check.close(submission.accuracy(scores, targets), _expected(scores, targets), what="accuracy(outputs, targets)", inputs=f"random scores ({n}, 4), int64 targets", rtol=0, atol=1e-9, hint=ARGMAX_HINT)
+
+
+@graded("accuracy", "probabilities with class-index targets")
+def test_accuracy_probabilities(submission):
+    scores, targets = _batch(20, 3, seed=21)
+    probabilities = F.softmax(scores, dim=1)
+    check.close(submission.accuracy(probabilities, targets), _expected(scores, targets), what="accuracy(probabilities, targets)", inputs="softmax probabilities (20, 3), int64 targets", rtol=0, atol=1e-9, hint=ARGMAX_HINT)
+
+
+@graded("accuracy", "one-hot targets")
+def test_accuracy_one_hot(submission):
+    scores, targets = _batch(12, 5, seed=22)
+    one_hot = F.one_hot(targets, 5)
+    check.close(
+        submission.accuracy(scores, one_hot),
+        _expected(scores, targets),
+        what="accuracy(outputs, one_hot_targets)",
+        inputs="random scores (12, 5), one-hot targets (12, 5)",
+        rtol=0,
+        atol=1e-9,
+        hint="with (N, C) one-hot targets, the target class of a row is targets.argmax(dim=1)",
+    )
+
+
+@graded("accuracy", "all rows right gives 1, none right gives 0")
+def test_accuracy_extremes(submission):
+    scores, _ = _batch(9, 3, seed=23)
+    right = scores.argmax(dim=1)
+    inputs = "random scores (9, 3) with targets equal to (then different from) their argmax"
+    check.close(submission.accuracy(scores, right), 1.0, what="accuracy when every row is right", inputs=inputs, rtol=0, atol=1e-9, hint=ARGMAX_HINT)
+    check.close(submission.accuracy(scores, (right + 1) % 3), 0.0, what="accuracy when no row is right", inputs=inputs, rtol=0, atol=1e-9, hint=ARGMAX_HINT)
+
+
+@graded("accuracy", "returns a Python float")
+def test_accuracy_type(submission):
+    scores, targets = _batch(10, 3, seed=24)
+    check.python_float(submission.accuracy(scores, targets), what="accuracy(outputs, targets)", inputs="scores (10, 3), int64 targets")
+
+
+@graded("accuracy", "raises ValueError when outputs and targets have different N")
+def test_accuracy_length_mismatch(submission):
+    scores, targets = _batch(5, 3, seed=25)
+    with check.raises(ValueError, what="accuracy(outputs, targets)", inputs="outputs with 5 rows, targets with 4", hint="compare outputs.shape[0] with targets.shape[0] and raise ValueError"):
+        submission.accuracy(scores, targets[:4])
+
+
+@graded("accuracy", "raises ValueError for an empty batch")
+def test_accuracy_empty(submission):
+    with check.raises(ValueError, what="accuracy(outputs, targets)", inputs="outputs of shape (0, 3), targets of shape (0,)", hint="an empty batch has no accuracy: raise ValueError instead of dividing by zero"):
+        submission.accuracy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64))
+
+
+@graded("accuracy", "works on the input's device")
+def test_accuracy_device(submission):
+    scores, targets = _batch(10, 3, seed=26)
+    got = submission.accuracy(scores.to(DEVICE), targets.to(DEVICE))
+    check.close(got, _expected(scores, targets), what=f"accuracy of tensors on {DEVICE}", inputs=f"scores (10, 3) and targets on {DEVICE}", rtol=0, atol=1e-9, hint="keep the comparison on the inputs' device and convert the result with .item()")
