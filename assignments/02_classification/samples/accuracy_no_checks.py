@@ -1,0 +1,24 @@
+# Mistake: accuracy never raises ValueError (it returns nan for an empty batch
+# and silently broadcasts mismatched lengths).
+import torch
+
+
+def softmax(logits, dim=-1):
+    z = logits - logits.amax(dim=dim, keepdim=True)
+    e = torch.exp(z)
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def cross_entropy(logits, targets):
+    z = logits - logits.amax(dim=1, keepdim=True)
+    log_probs = z - torch.log(torch.exp(z).sum(dim=1, keepdim=True))
+    if targets.dim() == 1:
+        return -log_probs[torch.arange(logits.shape[0]), targets].mean()
+    return -(targets * log_probs).sum(dim=1).mean()
+
+
+def accuracy(outputs, targets):
+    if targets.dim() == 2:
+        targets = targets.argmax(dim=1)
+    n = min(len(outputs), len(targets))
+    return (outputs[:n].argmax(dim=1) == targets[:n]).float().mean().item()
