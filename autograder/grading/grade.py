@@ -92,10 +92,12 @@ def grade_source(
     )
 
 
-def grade_rejected(config: AssignmentConfig, entry: Rejected, dirs: list[TestDir]) -> SubmissionResult:
+def grade_rejected(
+    config: AssignmentConfig, entry: Rejected, dirs: list[TestDir], reference: ModuleType | None
+) -> SubmissionResult:
     """A result for a submission that could not be read, with every test failed and the reason."""
     reason = f"not graded: {entry.reason}"
-    tests = run_tests(config, Unreadable(reason), dirs, None, None)
+    tests = run_tests(config, Unreadable(reason), dirs, reference, None)
     return SubmissionResult(
         student=entry.student,
         assignment=config.name,

@@ -1,0 +1,134 @@
+"""Grading a whole class in parallel, one result per student whatever happens.
+
+Submissions are graded in a pool of trusted grader processes (each imports
+torch and the reference once and then grades many submissions); each
+submission's code runs in its own worker below that. Results are written as
+they arrive, so an interrupted run keeps what it graded. A grader process
+that dies costs one retry, then an error result for that student only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+from autograder.config import AssignmentConfig
+from autograder.errors import UsageError
+from autograder.grading.grade import grade_rejected, grade_source, reference_path, test_dirs
+from autograder.grading.session import TestDir, load_reference
+from autograder.intake.discover import Entry, Rejected, Skipped, discover
+from autograder.results import feedback, gradebook, gradescope
+from autograder.results.model import SubmissionResult
+
+_state: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """What a class run produced and where it put it."""
+
+    results: tuple[SubmissionResult, ...]
+    skipped: tuple[Skipped, ...]
+    out: Path
+
+    @property
+    def gradebook(self) -> Path:
+        return self.out / "gradebook.csv"
+
+
+def student_folder(student: str) -> str:
+    """A safe folder name for a student (names come from files students chose)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).strip(".")
+    return cleaned or "unnamed"
+
+
+def _init(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> None:
+    _state.update(config=config, reference=load_reference(reference), dirs=dirs)
+
+
+def _grade(entry: Entry) -> SubmissionResult:
+    config = _state["config"]
+    reference = _state["reference"]
+    dirs = _state["dirs"]
+    assert isinstance(config, AssignmentConfig) and isinstance(reference, ModuleType) and isinstance(dirs, list)
+    if isinstance(entry, Rejected):
+        return grade_rejected(config, entry, dirs, reference)
+    return grade_source(config, entry, dirs, reference)
+
+
+def _failed(config: AssignmentConfig, entry: Entry, dirs: list[TestDir], reference: ModuleType, why: str) -> SubmissionResult:
+    rejected = Rejected(entry.student, entry.origin, f"the grader failed on this submission ({why}); ask your instructor")
+    return grade_rejected(config, rejected, dirs, reference)
+
+
+def _write(result: SubmissionResult, out: Path) -> None:
+    folder = out / student_folder(result.student)
+    gradescope.write(result, folder / "results.json")
+    feedback.write(result, folder / "feedback.md")
+
+
+def _run_pool(entries: list[Entry], jobs: int, init_args: tuple[object, ...], done: Callable[[Entry, SubmissionResult | BaseException], None]) -> None:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init, initargs=init_args) as pool:
+        futures: dict[Future[SubmissionResult], Entry] = {pool.submit(_grade, entry): entry for entry in entries}
+        for future, entry in futures.items():
+            try:
+                done(entry, future.result())
+            except BaseException as exc:  # noqa: BLE001  (recorded per student, never fatal)
+                done(entry, exc)
+
+
+def grade_class(
+    config: AssignmentConfig,
+    course: Path,
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    progress: Callable[[SubmissionResult], None] | None = None,
+) -> ClassReport:
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions}: not a folder of submissions (expected alice.py, bob.ipynb, carol/, dave.zip, ...)")
+    reference = reference_path(course, config)
+    if not reference.is_file():
+        raise UsageError(f"{reference} is missing; run `autograder release {config.name}` first")
+    entries, skipped = discover(submissions, config.module)
+    dirs = test_dirs(config, include_hidden=True)
+    reference_module = load_reference(reference)
+    # A dry run on nothing validates the tests (markers, points) before any student is graded.
+    grade_rejected(config, Rejected("preflight", "", "preflight"), dirs, reference_module)
+
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, SubmissionResult] = {}
+    broken: list[Entry] = []
+
+    def record(entry: Entry, outcome: SubmissionResult | BaseException) -> None:
+        if isinstance(outcome, BrokenProcessPool):
+            broken.append(entry)
+            return
+        if isinstance(outcome, BaseException):
+            outcome = _failed(config, entry, dirs, reference_module, f"{type(outcome).__name__}: {outcome}")
+        results[entry.student] = outcome
+        _write(outcome, out)
+        if progress:
+            progress(outcome)
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
+    init_args = (config, reference, dirs)
+    if entries:
+        _run_pool(entries, workers, init_args, record)
+    first_casualties = list(broken)
+    broken.clear()
+    for entry in first_casualties:
+        _run_pool([entry], 1, init_args, record)
+    for entry in broken:
+        record(entry, RuntimeError("the grading process died twice"))
+
+    ordered = tuple(results[e.student] for e in entries if e.student in results)
+    gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
+    return ClassReport(ordered, tuple(skipped), out)
