@@ -124,6 +124,7 @@ def _str_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]
 
 def load_config(root: Path) -> AssignmentConfig:
     """Read and validate `root/assignment.toml`."""
+    root = root.resolve()
     path = root / CONFIG_NAME
     if not path.is_file():
         raise UsageError(f"{root}: not an assignment folder (no {CONFIG_NAME})")
@@ -145,7 +146,7 @@ def load_config(root: Path) -> AssignmentConfig:
     names = {e.name for e in exercises}
 
     banned_raw = raw.get("banned", {})
-    banned_in = _str_list(banned_raw, "exercises", f"{where} [banned]") or tuple(names)
+    banned_in = _str_list(banned_raw, "exercises", f"{where} [banned]") or tuple(e.name for e in exercises)
     unknown = set(banned_in) - names
     if unknown:
         raise UsageError(f"{where} [banned]: unknown exercises {sorted(unknown)}")

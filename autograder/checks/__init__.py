@@ -181,6 +181,14 @@ def close(
     allowed = atol + rtol * b.abs()
     both_inf = torch.isinf(a) & torch.isinf(b) & (a == b)
     wrong = (error > allowed) & ~both_inf
+    if bool(wrong.any()) and a.dim() == 0:
+        raise CheckFailure(
+            f"{what} is off by {error.item():.3g} (tolerance atol={atol:g}, rtol={rtol:g})",
+            got=describe(tensor),
+            expected=describe(expected),
+            inputs=inputs,
+            hint=hint,
+        )
     if bool(wrong.any()):
         excess = torch.where(wrong, error - allowed, torch.zeros_like(error))
         worst = int(excess.reshape(-1).argmax())

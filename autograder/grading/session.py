@@ -187,11 +187,12 @@ def run_tests(
     dirs: list[TestDir],
     reference: ModuleType | None = None,
     static: StaticReport | None = None,
+    only: list[str] | None = None,
 ) -> list[TestResult]:
-    """Run the tests in `dirs` against `submission` and return one result per test case."""
+    """Run the tests in `dirs` (or just the node ids in `only`) and return one result per test case."""
     plugin = GradingPlugin(config, submission, reference, dirs, static)
     args = [
-        *(str(d.path) for d in dirs),
+        *(only if only else [str(d.path) for d in dirs]),
         "-q",
         "--no-header",
         "-p", "no:cacheprovider",

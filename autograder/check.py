@@ -1,0 +1,68 @@
+"""`autograder check`: a student's own run of the public tests, with hints.
+
+It grades exactly as the real grader does (static checks, a separate worker
+process, the same messages) but with the public tests only, and prints a
+per-exercise table and what to fix. Exit status 0 only when all tests pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.config import AssignmentConfig, load_config
+from autograder.errors import UsageError
+from autograder.grading.grade import grade_source, test_dirs
+from autograder.intake.discover import source_from_bytes
+from autograder.results.model import SubmissionResult
+
+
+def _pick_file(folder: Path, config: AssignmentConfig, file: Path | None) -> Path:
+    if file is not None:
+        path = file if file.is_absolute() or file.exists() else folder / file
+        if not path.is_file():
+            raise UsageError(f"{file}: no such file")
+        return path
+    candidates = [p for p in (folder / config.module_file, folder / config.notebook_file) if p.is_file()]
+    if not candidates:
+        raise UsageError(f"{folder} holds neither {config.module_file} nor {config.notebook_file}")
+    return max(candidates, key=lambda p: p.stat().st_mtime)
+
+
+def render(result: SubmissionResult) -> str:
+    lines = []
+    width = max(len(e) for e in result.exercises)
+    for score in result.by_exercise():
+        mark = "ok " if score.score == score.max_score else "fix"
+        lines.append(f"  {mark} {score.exercise:<{width}}  {score.score:g} / {score.max_score:g}")
+    lines.append(f"      {'public total':<{width}}  {result.score:g} / {result.max_score:g}")
+    failures = [t for t in result.tests if not t.passed]
+    if failures:
+        lines.append("")
+        for test in failures:
+            lines.append(f"FAILED {test.name}")
+            lines += [f"    {line}" for line in test.output.splitlines()]
+            lines.append("")
+    for notice in result.notices:
+        lines.append(f"note: {notice}")
+    return "\n".join(lines)
+
+
+def run_check(folder: Path, file: Path | None) -> int:
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; pass your assignment folder (the one with assignment.toml)")
+    config = load_config(folder)
+    path = _pick_file(folder, config, file)
+    try:
+        source = source_from_bytes("you", path.name, path.name, path.read_bytes())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Checking {path.name} with the public tests of {config.name}...\n")
+    result = grade_source(config, source, test_dirs(config, include_hidden=False), reference=None)
+    print(render(result))
+    passed = all(t.passed for t in result.tests)
+    print(
+        "\nAll public tests pass. The final grade also uses hidden tests: other shapes, dtypes and edge cases."
+        if passed
+        else "\nSome public tests fail: read the messages above, fix, and run `autograder check` again."
+    )
+    return 0 if passed else 1

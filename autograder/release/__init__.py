@@ -1,0 +1,1 @@
+"""Generating the student release and the reference solution from the masters."""
