@@ -1,0 +1,99 @@
+"""Reading submissions: notebooks, folders, archives and everything that goes wrong."""
+
+import json
+import zipfile
+
+import nbformat
+
+from autograder.intake.discover import Rejected, Skipped, SubmissionSource, discover, read_entry
+from autograder.intake.notebook import notebook_chunks
+
+MODULE = "classification"
+GOOD = "def softmax(z, dim=-1):\n    return z\n"
+
+
+def notebook(*cells: str, markdown: str = "# notes") -> str:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown), *map(nbformat.v4.new_code_cell, cells)])
+    return nbformat.writes(nb)
+
+
+def test_notebook_magics_and_shell_escapes_become_calls_not_commands():
+    chunks = notebook_chunks(notebook("%matplotlib inline\n!pip install torch\nx = 1", "%%time\ny = 2", "files = !ls\nx?"), "hw.ipynb")
+    assert [c.label for c in chunks] == ["hw.ipynb cell 2", "hw.ipynb cell 3", "hw.ipynb cell 4"]
+    first, timed, assigned = (c.source for c in chunks)
+    assert "run_line_magic('matplotlib', 'inline')" in first
+    assert "system('pip install torch')" in first
+    assert "run_cell_magic('time', '', 'y = 2\\n')" in timed
+    assert "getoutput('ls')" in assigned
+    for chunk in chunks:
+        compile(chunk.source, chunk.filename, "exec")
+
+
+def test_empty_cells_are_dropped_and_old_list_sources_joined():
+    data = json.loads(notebook("", "a = 1"))
+    data["cells"][2]["source"] = ["a = 1\n", "b = 2\n"]
+    chunks = notebook_chunks(json.dumps(data), "hw.ipynb")
+    assert [c.source for c in chunks] == ["a = 1\nb = 2\n"]
+
+
+def test_unreadable_notebook_is_rejected_with_the_reason(tmp_path):
+    (tmp_path / "eve.ipynb").write_text("{ not json")
+    entry = read_entry(tmp_path / "eve.ipynb", MODULE)
+    assert isinstance(entry, Rejected) and "not a valid notebook" in entry.reason
+
+
+def test_non_utf8_module_is_rejected(tmp_path):
+    (tmp_path / "fred.py").write_bytes(b"x = '\xff\xfe'\n")
+    entry = read_entry(tmp_path / "fred.py", MODULE)
+    assert isinstance(entry, Rejected) and "UTF-8" in entry.reason
+
+
+def test_folder_prefers_the_assignment_module(tmp_path):
+    folder = tmp_path / "carol"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "scratch.py").write_text("print('x')")
+    (folder / "sub" / "classification.py").write_text(GOOD)
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "classification.py").write_text("broken(")
+    entry = read_entry(folder, MODULE)
+    assert isinstance(entry, SubmissionSource)
+    assert entry.student == "carol" and entry.origin == "carol/sub/classification.py"
+
+
+def test_folder_with_several_candidates_is_rejected(tmp_path):
+    folder = tmp_path / "dan"
+    folder.mkdir()
+    (folder / "a.py").write_text(GOOD)
+    (folder / "b.ipynb").write_text(notebook(GOOD))
+    entry = read_entry(folder, MODULE)
+    assert isinstance(entry, Rejected) and "several candidate files" in entry.reason
+
+
+def test_zip_is_read_in_memory(tmp_path):
+    archive = tmp_path / "dave.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("__MACOSX/._classification.ipynb", "junk")
+        z.writestr("dave/classification.ipynb", notebook(GOOD))
+        z.writestr("../../escape.py", "print('never written')")
+    entry = read_entry(archive, MODULE)
+    assert isinstance(entry, SubmissionSource) and entry.kind == "notebook"
+    assert entry.origin == "dave.zip:dave/classification.ipynb"
+    assert not (tmp_path.parent / "escape.py").exists()
+
+
+def test_corrupt_zip_is_rejected(tmp_path):
+    (tmp_path / "gil.zip").write_bytes(b"PK\x03\x04 not really")
+    entry = read_entry(tmp_path / "gil.zip", MODULE)
+    assert isinstance(entry, Rejected) and "not a readable zip" in entry.reason
+
+
+def test_discover_names_students_skips_junk_and_rejects_duplicates(tmp_path):
+    (tmp_path / "alice.py").write_text(GOOD)
+    (tmp_path / "bob.ipynb").write_text(notebook(GOOD))
+    (tmp_path / "bob.py").write_text(GOOD)
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / ".DS_Store").write_text("")
+    entries, skipped = discover(tmp_path, MODULE)
+    assert [e.student for e in entries] == ["alice", "bob"]
+    assert isinstance(entries[1], Rejected) and "several submissions for bob" in entries[1].reason
+    assert skipped == [Skipped("notes.txt", "not a submission (expected a .py, .ipynb, folder or .zip)")]

@@ -1,0 +1,155 @@
+"""The worker boundary: whatever student code does, the trusted side gets a clear error."""
+
+import textwrap
+
+import pytest
+import torch
+
+from autograder.config import Limits
+from autograder.intake.source import Chunk, SubmissionSource
+from autograder.runner.errors import BadResult, CallTimeout, MissingName, StudentException, WorkerDied
+from autograder.runner.handle import RemoteSubmission
+
+from conftest import module_source
+
+LIMITS = Limits(call_timeout_s=3, load_timeout_s=30, output_limit_bytes=2000)
+
+STUDENT = textwrap.dedent(
+    """
+    import os, sys, time, torch
+    print("loading")
+    def double(x):
+        return x * 2
+    def shout():
+        os.write(1, b"not a protocol frame")
+        print("hello " * 10000)
+        return "done"
+    def spin():
+        while True:
+            pass
+    def leave():
+        os._exit(3)
+    def quit_():
+        sys.exit("bye")
+    def crash():
+        import ctypes
+        ctypes.string_at(0)
+    def explode():
+        return [1, 2][5]
+    def huge():
+        return torch.zeros(20_000_000)
+    class Box:
+        def __init__(self, v):
+            self.v = v
+        def get(self):
+            return self.v
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def remote():
+    with RemoteSubmission(module_source(STUDENT), "classification", LIMITS) as submission:
+        yield submission
+
+
+def test_calls_return_plain_data(remote):
+    assert torch.equal(remote.double(torch.tensor([1.0, 2.0])), torch.tensor([2.0, 4.0]))
+    assert remote.double(21) == 42
+
+
+def test_printing_cannot_corrupt_the_protocol(remote):
+    assert remote.shout() == "done"
+    assert "hello" in remote.output()
+    assert len(remote.output()) < 2200
+
+
+def test_student_exceptions_carry_type_and_line(remote):
+    with pytest.raises(StudentException) as info:
+        remote.explode()
+    assert info.value.is_a(IndexError)
+    assert "classification.py, line 21, in explode: return [1, 2][5]" in str(info.value)
+
+
+def test_sys_exit_is_an_exception_not_a_death(remote):
+    with pytest.raises(StudentException, match=r"called sys.exit\('bye'\)"):
+        remote.quit_()
+    assert remote.double(1) == 2
+
+
+def test_missing_names_are_reported(remote):
+    with pytest.raises(MissingName, match="does not define `softmax`"):
+        remote.softmax(torch.zeros(1))
+
+
+def test_objects_stay_in_the_worker(remote):
+    box = remote.Box(torch.ones(2))
+    assert box.type_name == "Box"
+    assert torch.equal(box.get(), torch.ones(2))
+
+
+def test_hangs_time_out_and_the_next_call_gets_a_fresh_worker(remote):
+    with pytest.raises(CallTimeout, match="did not finish within 3 s"):
+        remote.spin()
+    assert remote.double(2) == 4
+
+
+def test_exit_and_segfault_cost_one_call(remote):
+    with pytest.raises(WorkerDied, match="exit status 3"):
+        remote.leave()
+    with pytest.raises(WorkerDied, match="SIGSEGV"):
+        remote.crash()
+    assert remote.double(3) == 6
+    assert any("SIGSEGV" in event for event in remote.events)
+
+
+def test_oversized_results_are_refused(remote, monkeypatch):
+    monkeypatch.setattr("autograder.runner.handle.MAX_FRAME_BYTES", 1_000_000)
+    with pytest.raises(BadResult, match="more data than allowed"):
+        remote.huge()
+
+
+def test_too_many_restarts_stop_the_submission():
+    limits = Limits(call_timeout_s=3, max_worker_restarts=1)
+    with RemoteSubmission(module_source("import os\ndef f():\n    os._exit(1)\n"), "m", limits) as remote:
+        for _ in range(2):
+            with pytest.raises(WorkerDied):
+                remote.f()
+        with pytest.raises(WorkerDied, match="stopped 2 times already"):
+            remote.f()
+
+
+def test_module_stops_at_its_first_error_but_keeps_earlier_definitions():
+    code = "def a():\n    return 1\nraise RuntimeError('top-level bug')\ndef b():\n    return 2\n"
+    with RemoteSubmission(module_source(code), "m", LIMITS) as remote:
+        assert remote.a() == 1
+        with pytest.raises(MissingName, match="RuntimeError: top-level bug"):
+            remote.b()
+
+
+def test_exit_while_loading_is_reported():
+    with RemoteSubmission(module_source("import os\nos._exit(0)\n"), "m", LIMITS) as remote:
+        with pytest.raises(WorkerDied, match="while loading your code"):
+            remote.f()
+
+
+def test_slow_top_level_code_hits_the_load_timeout():
+    limits = Limits(load_timeout_s=2)
+    with RemoteSubmission(module_source("while True:\n    pass\n"), "m", limits) as remote:
+        with pytest.raises(CallTimeout, match="did not finish loading within 2 s"):
+            remote.f()
+
+
+def test_notebook_cells_run_on_after_a_failing_cell():
+    cells = (
+        Chunk("cell 1", "nb, cell 1", "get_ipython().system('rm -rf /')\nimport otter\ngrader = otter.Notebook()\n"),
+        Chunk("cell 2", "nb, cell 2", "1 / 0\n"),
+        Chunk("cell 3", "nb, cell 3", "def f():\n    return 'defined after a failing cell'\ngrader.check('f')\n"),
+        Chunk("cell 4", "nb, cell 4", "get_ipython().run_cell_magic('time', '', 'def g():\\n    return 5\\n')\n"),
+    )
+    source = SubmissionSource("student", "nb.ipynb", "notebook", cells)
+    with RemoteSubmission(source, "m", LIMITS) as remote:
+        assert remote.f() == "defined after a failing cell"
+        assert remote.g() == 5
+        report = remote.load_report()
+    assert [(e.label, e.type_name) for e in report.errors] == [("cell 2", "ZeroDivisionError")]
