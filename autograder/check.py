@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.config import AssignmentConfig, load_config
 from autograder.errors import UsageError
-from autograder.grading.grade import grade_source, test_dirs
+from autograder.grading.grade import grade_source, suite_dirs
 from autograder.intake.discover import source_from_bytes
 from autograder.results.model import SubmissionResult
 
@@ -57,7 +57,7 @@ def run_check(folder: Path, file: Path | None) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(f"Checking {path.name} with the public tests of {config.name}...\n")
-    result = grade_source(config, source, test_dirs(config, include_hidden=False), reference=None)
+    result = grade_source(config, source, suite_dirs(config, include_hidden=False), reference=None)
     print(render(result))
     passed = all(t.passed for t in result.tests)
     print(

@@ -21,7 +21,7 @@ from typing import Callable
 
 from autograder.config import AssignmentConfig
 from autograder.errors import UsageError
-from autograder.grading.grade import grade_rejected, grade_source, reference_path, test_dirs
+from autograder.grading.grade import grade_rejected, grade_source, reference_path, suite_dirs
 from autograder.grading.session import TestDir, load_reference
 from autograder.intake.discover import Entry, Rejected, Skipped, discover
 from autograder.results import feedback, gradebook, gradescope
@@ -98,7 +98,7 @@ def grade_class(
     if not reference.is_file():
         raise UsageError(f"{reference} is missing; run `autograder release {config.name}` first")
     entries, skipped = discover(submissions, config.module)
-    dirs = test_dirs(config, include_hidden=True)
+    dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
     # A dry run on nothing validates the tests (markers, points) before any student is graded.
     grade_rejected(config, Rejected("preflight", "", "preflight"), dirs, reference_module)

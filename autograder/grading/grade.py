@@ -109,7 +109,7 @@ def grade_rejected(
     )
 
 
-def test_dirs(config: AssignmentConfig, include_hidden: bool) -> list[TestDir]:
+def suite_dirs(config: AssignmentConfig, include_hidden: bool) -> list[TestDir]:
     dirs = [TestDir(config.public_tests, hidden=False)]
     if include_hidden and config.hidden_tests.is_dir():
         dirs.append(TestDir(config.hidden_tests, hidden=True))

@@ -1,0 +1,119 @@
+"""The generated trees: up to date, complete, and free of anything secret."""
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.config import load_assignment
+from autograder.errors import UsageError
+from autograder.release.build import release
+from autograder.release.markers import split_solutions
+
+GENERATED = ("student_template", "reference")
+
+
+@pytest.fixture(scope="module")
+def fresh_release(tmp_path_factory, course):
+    copy = tmp_path_factory.mktemp("course")
+    shutil.copytree(course / "assignments", copy / "assignments")
+    release(copy, [])
+    return copy
+
+
+def _files(root: Path) -> dict[str, Path]:
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.mark.parametrize("tree", GENERATED)
+def test_committed_release_is_up_to_date(fresh_release, course, tree):
+    expected, committed = _files(fresh_release / tree), _files(course / tree)
+    assert sorted(committed) == sorted(expected), f"{tree}/ is out of date: run `autograder release`"
+    stale = [name for name in expected if not filecmp.cmp(expected[name], committed[name], shallow=False)]
+    assert not stale, f"out of date: {stale}; run `autograder release`"
+
+
+def test_release_is_repeatable(fresh_release, tmp_path):
+    shutil.copytree(fresh_release / "assignments", tmp_path / "assignments")
+    release(tmp_path, ["02_classification"])
+    first, second = _files(fresh_release / "student_template"), _files(tmp_path / "student_template")
+    assert all(first[n].read_bytes() == second[n].read_bytes() for n in first)
+
+
+def test_student_release_holds_no_solution_and_nothing_hidden(course, classification):
+    split = split_solutions(classification.master_module.read_text(), classification.master_module)
+    hidden_names = {p.stem for p in classification.hidden_tests.glob("*.py")}
+    hidden_functions = {
+        line.split("(")[0].removeprefix("def ").strip()
+        for p in classification.hidden_tests.glob("*.py")
+        for line in p.read_text().splitlines()
+        if line.startswith("def test_")
+    }
+    for path in _files(course / "student_template" / "02_classification").values():
+        text = path.read_text()
+        leaked = [line for line in split.secret_lines if len(line) > 12 and line in text]
+        assert not leaked, f"{path} contains solution code: {leaked[:3]}"
+        assert path.stem not in hidden_names
+        assert not [f for f in hidden_functions if f in text], f"{path} names hidden tests"
+
+
+def test_stub_raises_and_keeps_docstrings(course):
+    stub = (course / "student_template" / "02_classification" / "classification.py").read_text()
+    assert stub.count('raise NotImplementedError("') == 3
+    assert "numerically" in stub or "overflows" in stub
+    namespace: dict = {}
+    exec(compile(stub, "stub", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="softmax: write your solution here"):
+        namespace["softmax"](None)
+
+
+def test_notebook_has_prose_stubs_and_check_cells(course):
+    nb = nbformat.read(course / "student_template" / "02_classification" / "classification.ipynb", as_version=4)
+    nbformat.validate(nb)
+    sources = [c.source for c in nb.cells]
+    assert any('grader = otter.Notebook(tests_dir="tests")' in s for s in sources)
+    for exercise in ("softmax", "cross_entropy", "accuracy"):
+        assert f'grader.check("{exercise}")' in sources
+        assert any(s.startswith(f"def {exercise}(") for s in sources)
+    assert any("0.5852" in s for s in sources if s.startswith("## Softmax"))
+
+
+def test_reference_passes_every_public_and_hidden_test(course, classification, reference_module):
+    from autograder.grading.grade import grade_source, suite_dirs
+    from autograder.intake.discover import read_entry
+
+    source = read_entry(course / "reference" / "02_classification" / "classification.py", classification.module)
+    result = grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module)
+    assert result.score == result.max_score > 0
+    assert [t.name for t in result.tests if not t.passed] == []
+
+
+def test_student_stub_scores_nothing(course, classification, reference_module):
+    from autograder.grading.grade import grade_source, suite_dirs
+    from autograder.intake.discover import read_entry
+
+    for name in ("classification.py", "classification.ipynb"):
+        source = read_entry(course / "student_template" / "02_classification" / name, classification.module)
+        result = grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module)
+        assert result.score == 0 and result.max_score > 0
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("def f():\n    # BEGIN SOLUTION\n    return 1\n", "never closed"),
+        ("def f():\n    # END SOLUTION\n", "without a BEGIN"),
+        ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n", "inside the block"),
+        ("def f():\n    return 1\n", "no `# BEGIN SOLUTION` blocks"),
+    ],
+)
+def test_marker_mistakes_name_the_line(text, message):
+    with pytest.raises(UsageError, match=message):
+        split_solutions(text, Path("master.py"))
+
+
+def test_unknown_assignment_is_a_usage_error(course):
+    with pytest.raises(UsageError, match="unknown assignment `99_nothing`; the course at .* has: 02_classification"):
+        load_assignment(course, "99_nothing")
