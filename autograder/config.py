@@ -40,7 +40,7 @@ class Limits:
     call_timeout_s: float = 10.0
     load_timeout_s: float = 60.0
     output_limit_bytes: int = 64_000
-    max_worker_restarts: int = 3
+    max_failures_per_function: int = 2
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def grade_source(
         except SubmissionError as exc:
             notices.insert(0, str(exc))
         notices += [f"worker event: {event}" for event in submission.events]
-        output = submission.output()
+    output = submission.output()
     return SubmissionResult(
         student=source.student,
         assignment=config.name,

@@ -58,6 +58,9 @@ class OutputTail:
                 if len(self._data) > self._limit:
                     del self._data[: len(self._data) - self._limit]
 
+    def wait(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
     def text(self) -> str:
         with self._lock:
             shown = self._data.decode("utf-8", errors="replace")
@@ -105,6 +108,7 @@ class _Worker:
             except (ProcessLookupError, PermissionError):
                 self.process.kill()
         self.process.wait()
+        self.output.wait(timeout=2.0)
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
@@ -127,8 +131,9 @@ class RemoteSubmission:
     source: SubmissionSource
     module: str
     limits: Limits
-    restarts: int = 0
     _worker: _Worker | None = None
+    _load_failure: SubmissionError | None = None
+    _failures: dict[str, int] = field(default_factory=dict)
     _report: LoadReport | None = None
     _generation: int = 0
     _events: list[str] = field(default_factory=list)
@@ -151,8 +156,12 @@ class RemoteSubmission:
 
     def close(self) -> None:
         if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+            self._retire(self._worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        self._earlier_output.append(worker.output.text())
+        self._worker = None
 
     def __getattr__(self, name: str) -> "RemoteCallable":
         if name.startswith("_"):
@@ -194,22 +203,21 @@ class RemoteSubmission:
     def _ensure_worker(self) -> _Worker:
         if self._worker is not None:
             return self._worker
-        if self.restarts > self.limits.max_worker_restarts:
-            raise WorkerDied(
-                f"not run: the worker running your code was stopped {self.restarts} times already "
-                "(see the earlier failures)"
-            )
+        if self._load_failure is not None:
+            raise type(self._load_failure)(f"not run: {self._load_failure}")
         worker = self._start()
         self._worker = worker
         try:
             header, _ = self._exchange(worker, self.source.load_request(self.module), [], self.limits.load_timeout_s, "load")
         except CallTimeout:
-            raise CallTimeout(
+            self._load_failure = CallTimeout(
                 f"your code did not finish loading within {self.limits.load_timeout_s:g} s; "
                 "move long-running top-level code (training loops, downloads) out of the file or notebook"
-            ) from None
+            )
+            raise self._load_failure from None
         except WorkerDied as exc:
-            raise WorkerDied(f"while loading your code, {exc}") from None
+            self._load_failure = WorkerDied(f"while loading your code, {exc}")
+            raise self._load_failure from None
         errors = tuple(
             LoadError(e.get("label", ""), (e.get("types") or ["Exception"])[0], e.get("message", ""), e.get("where", ""))
             for e in header.get("errors", [])
@@ -219,10 +227,7 @@ class RemoteSubmission:
         return worker
 
     def _fail(self, worker: _Worker, event: str) -> None:
-        worker.stop()
-        self._earlier_output.append(worker.output.text())
-        self._worker = None
-        self.restarts += 1
+        self._retire(worker)
         self._events.append(event)
 
     def _exchange(
@@ -253,12 +258,20 @@ class RemoteSubmission:
             raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__})") from None
 
     def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> Any:
+        """Run one call in the worker; a function that keeps crashing or hanging is not run again."""
+        failures = self._failures.get(what, 0)
+        if failures >= self.limits.max_failures_per_function:
+            raise WorkerDied(f"not run: {what} already crashed or timed out {failures} times (see the first failure)")
         worker = self._ensure_worker()
         tensors: list[torch.Tensor] = []
         header = dict(request)
         header["args"] = codec.encode(list(args), tensors, self._handle_out(worker))
         header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
-        reply, tensors_back = self._exchange(worker, header, tensors, self.limits.call_timeout_s, what)
+        try:
+            reply, tensors_back = self._exchange(worker, header, tensors, self.limits.call_timeout_s, what)
+        except (CallTimeout, WorkerDied):
+            self._failures[what] = failures + 1
+            raise
         status = reply.get("status")
         if status == "ok":
             try:

@@ -89,6 +89,7 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
 
 
 def _reply(header: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> None:
+    _flush_student_output()
     frames.write_frame_blocking(PROTO_OUT, codec.pack(header, tensors or []))
 
 
@@ -115,7 +116,16 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
     except Exception as exc:  # noqa: BLE001
         _reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
         return
+    _flush_student_output()
     frames.write_frame_blocking(PROTO_OUT, payload)
+
+
+def _flush_student_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001  (student code may have replaced or closed the stream)
+            pass
 
 
 def main() -> None:
