@@ -74,7 +74,12 @@ def _write(result: SubmissionResult, out: Path) -> None:
     feedback.write(result, folder / "feedback.md")
 
 
-def _run_pool(entries: list[Entry], jobs: int, init_args: tuple[object, ...], done: Callable[[Entry, SubmissionResult | BaseException], None]) -> None:
+InitArgs = tuple[AssignmentConfig, Path, list[TestDir]]
+
+
+def _run_pool(
+    entries: list[Entry], jobs: int, init_args: InitArgs, done: Callable[[Entry, SubmissionResult | BaseException], None]
+) -> None:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init, initargs=init_args) as pool:
         futures: dict[Future[SubmissionResult], Entry] = {pool.submit(_grade, entry): entry for entry in entries}
         for future, entry in futures.items():
@@ -119,7 +124,7 @@ def grade_class(
             progress(outcome)
 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
-    init_args = (config, reference, dirs)
+    init_args: InitArgs = (config, reference, dirs)
     if entries:
         _run_pool(entries, workers, init_args, record)
     first_casualties = list(broken)

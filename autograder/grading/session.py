@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any, Generator
 
 import pytest
 import torch
@@ -170,7 +170,9 @@ class GradingPlugin:
             self.problems.append(f"cannot collect {report.nodeid}:\n{report.longreprtext}")
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             if report.passed:

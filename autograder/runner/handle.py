@@ -8,6 +8,7 @@ SubmissionError whose message the student can act on.
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import shutil
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any, cast
 
 import torch
 
@@ -42,7 +43,7 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH
 class OutputTail:
     """Keeps the last `limit` bytes a worker printed, draining its pipe in a thread."""
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    def __init__(self, stream: io.BufferedReader, limit: int) -> None:
         self._limit = limit
         self._data = bytearray()
         self.total = 0
@@ -50,7 +51,7 @@ class OutputTail:
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
         self._thread.start()
 
-    def _drain(self, stream: IO[bytes]) -> None:
+    def _drain(self, stream: io.BufferedReader) -> None:
         for chunk in iter(lambda: stream.read1(65536), b""):
             with self._lock:
                 self.total += len(chunk)
@@ -196,9 +197,9 @@ class RemoteSubmission:
             start_new_session=True,
             preexec_fn=_limit_child,
         )
-        assert process.stderr is not None
+        stderr = cast(io.BufferedReader, process.stderr)
         self._generation += 1
-        return _Worker(process, workdir, OutputTail(process.stderr, self.limits.output_limit_bytes), self._generation)
+        return _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
 
     def _ensure_worker(self) -> _Worker:
         if self._worker is not None:

@@ -1,0 +1,41 @@
+"""Golden files: the exact results.json and feedback.md of a known mistake.
+
+Set AUTOGRADER_UPDATE_GOLDEN=1 to rewrite them after an intended change, and
+review the diff like any other change.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.grade import grade_source, suite_dirs
+from autograder.intake.discover import read_entry
+from autograder.results import feedback, gradescope
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("AUTOGRADER_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def naive_softmax(classification, reference_module):
+    source = read_entry(classification.samples_dir / "naive_softmax.py", classification.module)
+    return grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module)
+
+
+def _compare(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text)
+    assert path.read_text() == text, f"{name} changed; if intended, rerun with AUTOGRADER_UPDATE_GOLDEN=1"
+
+
+def test_results_json_matches_golden(naive_softmax):
+    data = gradescope.to_json(naive_softmax)
+    data.pop("execution_time")
+    _compare("naive_softmax.results.json", json.dumps(data, indent=2) + "\n")
+
+
+def test_feedback_matches_golden(naive_softmax):
+    _compare("naive_softmax.feedback.md", feedback.render(naive_softmax))
