@@ -122,12 +122,19 @@ def test_a_function_that_keeps_crashing_is_not_run_again_but_others_are():
         assert remote.g() == 7
 
 
-def test_module_stops_at_its_first_error_but_keeps_earlier_definitions():
-    code = "def a():\n    return 1\nraise RuntimeError('top-level bug')\ndef b():\n    return 2\n"
+def test_a_failing_top_level_statement_costs_only_what_depends_on_it():
+    code = "import not_installed_anywhere\ndef a():\n    return 1\nraise RuntimeError('top-level bug')\ndef b():\n    return 2\n"
     with RemoteSubmission(module_source(code), "m", LIMITS) as remote:
-        assert remote.a() == 1
-        with pytest.raises(MissingName, match="RuntimeError: top-level bug"):
-            remote.b()
+        assert remote.a() == 1 and remote.b() == 2
+        errors = remote.load_report().errors
+    assert [e.type_name for e in errors] == ["ModuleNotFoundError", "RuntimeError"]
+    assert "line 4" in errors[1].where
+
+
+def test_a_module_with_a_syntax_error_defines_nothing():
+    with RemoteSubmission(module_source("def a():\n    return 1\ndef b(:\n"), "m", LIMITS) as remote:
+        with pytest.raises(MissingName, match="SyntaxError"):
+            remote.a()
 
 
 def test_exit_while_loading_is_reported():

@@ -31,8 +31,29 @@ from autograder.runner.errors import SubmissionError
 
 @dataclass(frozen=True)
 class TestDir:
+    """A folder of test files, and whether its failures must hide expected values."""
+
+    __test__ = False
     path: Path
     hidden: bool
+
+
+def _forget_test_modules(before: set[str], dirs: list[TestDir]) -> None:
+    """Drop the test modules a run imported (and the packages pytest made for them).
+
+    pytest caches test modules in sys.modules under names relative to the
+    rootdir, so without this a later run of another assignment's (or an
+    edited) test file with the same relative path would reuse a stale module.
+    """
+    roots = [d.path.resolve() for d in dirs]
+    dropped: list[str] = []
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and any(Path(file).resolve().is_relative_to(root) for root in roots):
+            dropped.append(name)
+    prefixes = {".".join(name.split(".")[:i]) for name in dropped for i in range(1, name.count(".") + 1)}
+    for name in dropped + [p for p in prefixes if p not in before and p in sys.modules]:
+        sys.modules.pop(name, None)
 
 
 def load_reference(path: Path) -> ModuleType:
@@ -205,8 +226,14 @@ def run_tests(
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "-o", "markers=graded",
     ]
-    with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
-        pytest.main(args, plugins=[plugin])
+    before = set(sys.modules)
+    try:
+        with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        _forget_test_modules(before, dirs)
+    names = [r.name for r in plugin.results]
+    plugin.problems += [f"two tests are named `{n}`; give them different titles" for n in sorted(set(names)) if names.count(n) > 1]
     if plugin.problems:
         raise UsageError(f"the tests of {config.name} have problems:\n" + "\n".join(plugin.problems))
     return plugin.results

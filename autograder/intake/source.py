@@ -2,6 +2,8 @@
 
 A `.py` file is one chunk; a notebook is one chunk per code cell, so that a
 cell that fails does not stop the others and every message can name the cell.
+The worker runs a module's top-level statements one by one for the same
+reason: an unused `import pandas` must not cost every exercise.
 """
 
 from __future__ import annotations
@@ -27,11 +29,6 @@ class SubmissionSource:
     origin: str
     kind: Literal["module", "notebook"]
     chunks: tuple[Chunk, ...]
-
-    @property
-    def tolerant(self) -> bool:
-        """Notebooks run every cell even after one fails; a module stops at its first error."""
-        return self.kind == "notebook"
 
     def load_request(self, module: str) -> dict[str, Any]:
         return {

@@ -9,11 +9,13 @@ test, no reference and no expected value: it only runs what it is asked to.
 
 from __future__ import annotations
 
+import ast
 import linecache
 import os
 import sys
 import traceback
 import types
+from types import CodeType
 from typing import Any
 
 PROTO_IN = os.dup(0)
@@ -62,29 +64,49 @@ def _describe_error(exc: BaseException, filenames: set[str]) -> dict[str, Any]:
     }
 
 
+def _units(source: str, filename: str, notebook: bool) -> list[CodeType]:
+    """A notebook cell runs whole, as in Jupyter; a module runs statement by statement,
+    so that one failing import or top-level line costs only what depends on it."""
+    if notebook:
+        return [compile(source, filename, "exec")]
+    tree = ast.parse(source, filename)
+    return [compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec") for stmt in tree.body]
+
+
 def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dict[str, Any]]]:
-    module = types.ModuleType(request["module"])
+    notebook = bool(request["notebook"])
+    module = types.ModuleType("__main__" if notebook else request["module"])
     module.__file__ = f"{request['module']}.py"
     sys.modules[request["module"]] = module
     namespace = module.__dict__
-    if request["notebook"]:
+    if notebook:
         notebook_shims.install(namespace)
     filenames: set[str] = set()
     errors: list[dict[str, Any]] = []
+
+    def record(exc: BaseException, chunk: dict[str, Any]) -> None:
+        error = _describe_error(exc, filenames)
+        if isinstance(exc, SyntaxError):
+            error["where"] = f"{chunk['filename']}, line {exc.lineno}: {(exc.text or '').strip()}"
+        error["label"] = chunk["label"]
+        errors.append(error)
+
     for chunk in request["chunks"]:
         source, filename = chunk["source"], chunk["filename"]
         filenames.add(filename)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            exec(compile(source, filename, "exec"), namespace)
-        except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
-            error = _describe_error(exc, filenames)
-            if isinstance(exc, SyntaxError):
-                error["where"] = f"{filename}, line {exc.lineno}: {(exc.text or '').strip()}"
-            error["label"] = chunk["label"]
-            errors.append(error)
-            if not request["notebook"]:
-                break
+            units = _units(source, filename, notebook)
+        except (SyntaxError, ValueError) as exc:
+            record(exc, chunk)
+            continue
+        for unit in units:
+            try:
+                exec(unit, namespace)
+            except BaseException as exc:  # noqa: BLE001  (student code may raise anything)
+                record(exc, chunk)
+                if notebook:
+                    break
     return module, filenames, errors
 
 

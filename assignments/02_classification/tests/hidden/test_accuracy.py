@@ -39,12 +39,12 @@ def test_accuracy_probabilities(submission):
 @graded("accuracy", "one-hot targets")
 def test_accuracy_one_hot(submission):
     scores, targets = _batch(12, 5, seed=22)
-    one_hot = F.one_hot(targets, 5)
+    one_hot = F.one_hot(targets, 5).to(torch.float32)
     check.close(
         submission.accuracy(scores, one_hot),
         _expected(scores, targets),
         what="accuracy(outputs, one_hot_targets)",
-        inputs="random scores (12, 5), one-hot targets (12, 5)",
+        inputs="random scores (12, 5), float one-hot targets (12, 5)",
         rtol=0,
         atol=1e-6,
         hint="with (N, C) one-hot targets, the target class of a row is targets.argmax(dim=1)",
