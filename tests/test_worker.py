@@ -1,6 +1,10 @@
 """The worker boundary: whatever student code does, the trusted side gets a clear error."""
 
+import os
+import subprocess
+import sys
 import textwrap
+import time
 
 import pytest
 import torch
@@ -165,3 +169,33 @@ def test_notebook_cells_run_on_after_a_failing_cell():
         assert remote.g() == 5
         report = remote.load_report()
     assert [(e.label, e.type_name) for e in report.errors] == [("cell 2", "ZeroDivisionError")]
+
+
+def test_a_worker_dies_with_its_grader_process(tmp_path):
+    script = tmp_path / "grader.py"
+    script.write_text(textwrap.dedent(
+        """
+        import sys, threading
+        from autograder.config import Limits
+        from autograder.intake.source import Chunk, SubmissionSource
+        from autograder.runner.handle import RemoteSubmission
+        code = "import os\\ndef spin():\\n    open('pid', 'w').write(str(os.getpid()))\\n    while True:\\n        pass\\n"
+        remote = RemoteSubmission(SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),)), "m", Limits(call_timeout_s=60))
+        threading.Thread(target=remote.spin, daemon=True).start()
+        while not remote._worker or not __import__("os").path.exists(remote._worker.workdir + "/pid"):
+            pass
+        print(open(remote._worker.workdir + "/pid").read(), flush=True)
+        __import__("os")._exit(0)
+        """
+    ))
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    pid = int(completed.stdout.strip())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    pytest.fail("the worker outlived its grader process")

@@ -8,6 +8,7 @@ SubmissionError whose message the student can act on.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import resource
@@ -91,8 +92,19 @@ class LoadReport:
     errors: tuple[LoadError, ...]
 
 
+PR_SET_PDEATHSIG = 1
+
+
 def _limit_child() -> None:
+    """Runs in the worker before exec: no core files, and death with its grader.
+
+    Without the parent-death signal, a worker stuck in student code would
+    outlive a grader process that was killed, spinning forever.
+    """
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 @dataclass
