@@ -4,7 +4,7 @@ Submissions are graded in a pool of trusted grader processes (each imports
 torch and the reference once and then grades many submissions); each
 submission's code runs in its own worker below that. Results are written as
 they arrive, so an interrupted run keeps what it graded. A grader process
-that dies costs one retry, then an error result for that student only.
+that dies costs retries, then an error result for that student only.
 """
 
 from __future__ import annotations
@@ -89,6 +89,12 @@ def _run_pool(
                 done(entry, exc)
 
 
+def _take(entries: list[Entry]) -> list[Entry]:
+    taken = list(entries)
+    entries.clear()
+    return taken
+
+
 def grade_class(
     config: AssignmentConfig,
     course: Path,
@@ -127,12 +133,16 @@ def grade_class(
     init_args: InitArgs = (config, reference, dirs)
     if entries:
         _run_pool(entries, workers, init_args, record)
-    first_casualties = list(broken)
-    broken.clear()
-    for entry in first_casualties:
+    # A killed grader process fails every submission that was queued with it.
+    # Grade those again together, then one at a time whatever broke again, so
+    # that only the submission that kills its grader ends with an error.
+    again = _take(broken)
+    if again:
+        _run_pool(again, min(workers, len(again)), init_args, record)
+    for entry in _take(broken):
         _run_pool([entry], 1, init_args, record)
     for entry in broken:
-        record(entry, RuntimeError("the grading process died twice"))
+        record(entry, RuntimeError("the grading process died while grading it, twice"))
 
     ordered = tuple(results[e.student] for e in entries if e.student in results)
     gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
