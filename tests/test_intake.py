@@ -65,8 +65,8 @@ def test_folder_with_several_candidates_is_rejected(tmp_path):
     folder.mkdir()
     (folder / "a.py").write_text(GOOD)
     (folder / "b.ipynb").write_text(notebook(GOOD))
-    entry = read_entry(folder, MODULE)
-    assert isinstance(entry, Rejected) and "several candidate files" in entry.reason
+    entry = read_entry(folder, MODULE, ("accuracy",))
+    assert isinstance(entry, Rejected) and "several candidate files (a.py, b.ipynb) and none defines accuracy" in entry.reason
 
 
 def test_zip_is_read_in_memory(tmp_path):
@@ -97,3 +97,23 @@ def test_discover_names_students_skips_junk_and_rejects_duplicates(tmp_path):
     assert [e.student for e in entries] == ["alice", "bob"]
     assert isinstance(entries[1], Rejected) and "several submissions for bob" in entries[1].reason
     assert skipped == [Skipped("notes.txt", "not a submission (expected a .py, .ipynb, folder or .zip)")]
+
+
+def test_zip_of_the_whole_release_grades_the_notebook_not_the_stub(tmp_path):
+    stub = 'def softmax(z, dim=-1):\n    raise NotImplementedError("softmax: write your solution here")\n'
+    archive = tmp_path / "hana.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("02_classification/classification.py", stub)
+        z.writestr("02_classification/classification.ipynb", notebook(GOOD))
+        z.writestr("02_classification/tests/softmax.py", "name = 'softmax'")
+    entry = read_entry(archive, MODULE, ("softmax",))
+    assert isinstance(entry, SubmissionSource) and entry.origin.endswith("classification.ipynb")
+
+
+def test_folder_with_an_oddly_named_notebook_is_found_by_its_definitions(tmp_path):
+    folder = tmp_path / "ivan"
+    folder.mkdir()
+    (folder / "utils.py").write_text("def helper():\n    return 1\n")
+    (folder / "Lab 2 (final).ipynb").write_text(notebook(GOOD))
+    entry = read_entry(folder, MODULE, ("softmax", "accuracy"))
+    assert isinstance(entry, SubmissionSource) and entry.origin == "ivan/Lab 2 (final).ipynb"

@@ -108,7 +108,7 @@ def grade_class(
     reference = reference_path(course, config)
     if not reference.is_file():
         raise UsageError(f"{reference} is missing; run `autograder release {config.name}` first")
-    entries, skipped = discover(submissions, config.module)
+    entries, skipped = discover(submissions, config.module, config.exercise_names)
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
     # A dry run on nothing validates the tests (markers, points) before any student is graded.

@@ -1,20 +1,23 @@
 """Finding each student's submission in a submissions folder.
 
 One entry per student: `alice.py`, `bob.ipynb`, a folder `carol/` or an
-archive `dave.zip`. Inside a folder or archive the module named in the
-assignment (e.g. `classification.py`) is preferred, then the notebook of that
-name, then a single `.py` or `.ipynb`. Archives are read in memory with size
+archive `dave.zip`. Inside a folder or archive the file that holds the
+student's work is picked (see `_choose`). Archives are read in memory with size
 limits and never extracted, so a hostile archive cannot write files.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Callable, Mapping
 
 from autograder.intake.notebook import NotebookError, notebook_chunks
-from autograder.intake.source import Chunk, SubmissionSource
+from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
@@ -61,60 +64,88 @@ def source_from_bytes(student: str, origin: str, name: str, data: bytes) -> Subm
     return SubmissionSource(student, origin, "module", (Chunk(name, name, text),))
 
 
-def _choose(candidates: list[str], module: str, where: str) -> str:
-    """Pick the file to grade among the .py/.ipynb paths of a folder or archive."""
-    usable = [c for c in candidates if not set(PurePosixPath(c).parts) & IGNORED_PARTS and not PurePosixPath(c).name.startswith(".")]
-    for preferred in (f"{module}.py", f"{module}.ipynb"):
-        named = [c for c in usable if PurePosixPath(c).name == preferred]
-        if named:
-            return min(named, key=lambda c: len(PurePosixPath(c).parts))
-    if len(usable) == 1:
-        return usable[0]
+def _code_text(name: str, data: bytes) -> str:
+    """The code of a candidate file, for ranking only (a notebook's code cells, joined)."""
+    text = data.decode("utf-8", "replace")
+    if not name.endswith(".ipynb"):
+        return text
+    try:
+        return "\n".join(c.source for c in notebook_chunks(text, name))
+    except NotebookError:
+        return ""
+
+
+def _rank(name: str, text: str, mtime: float, module: str, exercises: tuple[str, ...]) -> tuple[int, int, int, float]:
+    """Higher is likelier the student's work: defines more exercises, fewer untouched
+    stubs, named like the assignment's module, saved more recently."""
+    defined = sum(1 for e in exercises if re.search(rf"^\s*(?:def|class)\s+{re.escape(e)}\b|^\s*{re.escape(e)}\s*=", text, re.M))
+    stubs = text.count(STUB_MESSAGE)
+    named = PurePosixPath(name).stem == module
+    return defined, -stubs, int(named), mtime
+
+
+def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float]], module: str, exercises: tuple[str, ...], where: str) -> str:
+    """Pick the file to grade among the .py/.ipynb files of a folder or archive.
+
+    Students zip the whole release folder, so the untouched stub module often
+    sits next to the notebook they worked in: the file that defines the
+    exercises, with the fewest stubs left, wins.
+    """
+    usable = {
+        c: v
+        for c, v in candidates.items()
+        if not set(PurePosixPath(c).parts) & IGNORED_PARTS and not PurePosixPath(c).name.startswith(".")
+    }
     if not usable:
         raise ValueError(f"{where} holds no .py or .ipynb file; hand in {module}.py or {module}.ipynb")
-    raise ValueError(
-        f"{where} holds several candidate files ({', '.join(sorted(usable)[:5])}); "
-        f"name the one to grade {module}.py or {module}.ipynb"
-    )
+    if len(usable) == 1:
+        return next(iter(usable))
+    ranks = {c: _rank(c, _code_text(c, read()), mtime, module, exercises) for c, (read, mtime) in usable.items()}
+    best = max(usable, key=lambda c: (ranks[c], -len(PurePosixPath(c).parts), c.endswith(".py")))
+    defined, _, named, _ = ranks[best]
+    if not defined and not named:
+        raise ValueError(
+            f"{where} holds several candidate files ({', '.join(sorted(usable)[:5])}) and none defines "
+            f"{', '.join(exercises) or 'the exercises'}; hand in {module}.py or {module}.ipynb"
+        )
+    return best
 
 
-def _from_folder(student: str, folder: Path, module: str) -> SubmissionSource:
-    candidates = [
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if p.suffix in (".py", ".ipynb") and p.is_file() and not p.is_symlink()
-    ]
-    chosen = _choose(candidates, module, f"{folder.name}/")
+def _from_folder(student: str, folder: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
+    files = [p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file() and not p.is_symlink()]
+    candidates = {p.relative_to(folder).as_posix(): (p.read_bytes, p.stat().st_mtime) for p in files if p.stat().st_size <= MAX_SOURCE_BYTES}
+    chosen = _choose(candidates, module, exercises, f"{folder.name}/")
     return source_from_bytes(student, f"{folder.name}/{chosen}", PurePosixPath(chosen).name, (folder / chosen).read_bytes())
 
 
-def _from_zip(student: str, path: Path, module: str) -> SubmissionSource:
+def _from_zip(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
                 raise ValueError(f"{path.name} holds more than {MAX_ZIP_MEMBERS} files")
-            candidates = [m.filename for m in members if not m.is_dir() and m.filename.endswith((".py", ".ipynb"))]
-            chosen = _choose(candidates, module, path.name)
-            info = archive.getinfo(chosen)
-            if info.file_size > MAX_SOURCE_BYTES:
-                raise ValueError(f"{chosen} in {path.name} is too large")
-            data = archive.read(info)
+            candidates = {
+                m.filename: (partial(archive.read, m), datetime(*m.date_time).timestamp())
+                for m in members
+                if not m.is_dir() and m.filename.endswith((".py", ".ipynb")) and m.file_size <= MAX_SOURCE_BYTES
+            }
+            chosen = _choose(candidates, module, exercises, path.name)
+            data = archive.read(chosen)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         raise ValueError(f"{path.name} is not a readable zip archive ({exc}); zip the folder again") from None
     return source_from_bytes(student, f"{path.name}:{chosen}", PurePosixPath(chosen).name, data)
 
 
-def read_entry(path: Path, module: str) -> Entry | Skipped:
+def read_entry(path: Path, module: str, exercises: tuple[str, ...] = ()) -> Entry | Skipped:
     """Read one entry of a submissions folder."""
     student = path.stem if path.is_file() else path.name
     if path.is_symlink():
         return Skipped(path.name, "symbolic links are not followed")
     try:
         if path.is_dir():
-            return _from_folder(student, path, module)
+            return _from_folder(student, path, module, exercises)
         if path.suffix == ".zip":
-            return _from_zip(student, path, module)
+            return _from_zip(student, path, module, exercises)
         if path.suffix in (".py", ".ipynb"):
             return source_from_bytes(student, path.name, path.name, path.read_bytes())
     except (ValueError, OSError) as exc:
@@ -122,14 +153,14 @@ def read_entry(path: Path, module: str) -> Entry | Skipped:
     return Skipped(path.name, "not a submission (expected a .py, .ipynb, folder or .zip)")
 
 
-def discover(folder: Path, module: str) -> tuple[list[Entry], list[Skipped]]:
+def discover(folder: Path, module: str, exercises: tuple[str, ...] = ()) -> tuple[list[Entry], list[Skipped]]:
     """Every student's entry, in name order, with duplicates rejected by name."""
     entries: list[Entry] = []
     skipped: list[Skipped] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.startswith("."):
             continue
-        entry = read_entry(path, module)
+        entry = read_entry(path, module, exercises)
         (skipped if isinstance(entry, Skipped) else entries).append(entry)  # type: ignore[arg-type]
     by_student: dict[str, list[Entry]] = {}
     for entry in entries:

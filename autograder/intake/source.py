@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+STUB_MESSAGE = "write your solution here"
+
 
 @dataclass(frozen=True)
 class Chunk:

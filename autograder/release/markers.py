@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import UsageError
+from autograder.intake.source import STUB_MESSAGE
 
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -49,7 +50,7 @@ def split_solutions(text: str, path: Path) -> Split:
             if not inside:
                 raise UsageError(f"{path}:{number}: END SOLUTION without a BEGIN SOLUTION")
             indent = inside[1]
-            stub.append(f'{indent}raise NotImplementedError("{current_function}: write your solution here")\n')
+            stub.append(f'{indent}raise NotImplementedError("{current_function}: {STUB_MESSAGE}")\n')
             inside = None
             continue
         solution.append(line)
