@@ -12,7 +12,7 @@ from pathlib import Path
 from autograder.config import AssignmentConfig, load_config
 from autograder.errors import UsageError
 from autograder.grading.grade import grade_source, suite_dirs
-from autograder.intake.discover import source_from_bytes
+from autograder.intake.discover import choose_file, source_from_bytes
 from autograder.results.model import SubmissionResult
 
 
@@ -25,7 +25,7 @@ def _pick_file(folder: Path, config: AssignmentConfig, file: Path | None) -> Pat
     candidates = [p for p in (folder / config.module_file, folder / config.notebook_file) if p.is_file()]
     if not candidates:
         raise UsageError(f"{folder} holds neither {config.module_file} nor {config.notebook_file}")
-    return max(candidates, key=lambda p: p.stat().st_mtime)
+    return choose_file(folder, candidates, config.module, config.exercise_names)
 
 
 def render(result: SubmissionResult) -> str:

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = verbs.add_parser("check", help="run the public tests on your work, with hints")
     check.add_argument("path", nargs="?", default=".", metavar="PATH", help="your assignment folder (default: .)")
-    check.add_argument("--file", help="the .py or .ipynb to check (default: the newer of the two)")
+    check.add_argument("--file", help="the .py or .ipynb to check (default: the one you worked in)")
     check.set_defaults(run=_cmd_check)
 
     grade = verbs.add_parser("grade", help="grade a folder of submissions with public and hidden tests")

@@ -179,7 +179,7 @@ def load_config(root: Path) -> AssignmentConfig:
         samples[sample_name] = Sample(file=_require(spec, "file", str, where), loses=loses)
 
     return AssignmentConfig(
-        name=root.name,
+        name=str(raw.get("name", root.name)),
         root=root,
         module=_require(raw, "module", str, where),
         title=str(raw.get("title", root.name)),

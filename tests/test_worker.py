@@ -162,11 +162,14 @@ def test_notebook_cells_run_on_after_a_failing_cell():
         Chunk("cell 2", "nb, cell 2", "1 / 0\n"),
         Chunk("cell 3", "nb, cell 3", "def f():\n    return 'defined after a failing cell'\ngrader.check('f')\n"),
         Chunk("cell 4", "nb, cell 4", "get_ipython().run_cell_magic('time', '', 'def g():\\n    return 5\\n')\n"),
+        Chunk("cell 5", "nb, cell 5", "get_ipython().run_cell_magic('writefile', 'helpers.py', 'def h():\\n    return 6\\n')\n"),
+        Chunk("cell 6", "nb, cell 6", "get_ipython().run_cell_magic('bash', '', 'rm -rf ~\\n')\n"),
     )
     source = SubmissionSource("student", "nb.ipynb", "notebook", cells)
     with RemoteSubmission(source, "m", LIMITS) as remote:
         assert remote.f() == "defined after a failing cell"
         assert remote.g() == 5
+        assert remote.h() == 6
         report = remote.load_report()
     assert [(e.label, e.type_name) for e in report.errors] == [("cell 2", "ZeroDivisionError")]
 

@@ -111,10 +111,15 @@ def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float]], module:
     return best
 
 
+def choose_file(folder: Path, files: list[Path], module: str, exercises: tuple[str, ...]) -> Path:
+    """The file among `files` (inside `folder`) that holds the student's work."""
+    candidates = {p.relative_to(folder).as_posix(): (p.read_bytes, p.stat().st_mtime) for p in files if p.stat().st_size <= MAX_SOURCE_BYTES}
+    return folder / _choose(candidates, module, exercises, f"{folder.name}/")
+
+
 def _from_folder(student: str, folder: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
     files = [p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file() and not p.is_symlink()]
-    candidates = {p.relative_to(folder).as_posix(): (p.read_bytes, p.stat().st_mtime) for p in files if p.stat().st_size <= MAX_SOURCE_BYTES}
-    chosen = _choose(candidates, module, exercises, f"{folder.name}/")
+    chosen = choose_file(folder, files, module, exercises).relative_to(folder).as_posix()
     return source_from_bytes(student, f"{folder.name}/{chosen}", PurePosixPath(chosen).name, (folder / chosen).read_bytes())
 
 

@@ -43,6 +43,7 @@ def student_config(config: AssignmentConfig, public_functions: set[str]) -> str:
     """The release's assignment.toml: what `autograder check` needs, and nothing hidden."""
     limits = config.limits
     data = {
+        "name": config.name,
         "module": config.module,
         "title": config.title,
         "intro": config.intro,

@@ -2,7 +2,9 @@
 
 IPython rewrites `%magic` and `!shell` lines into calls on `get_ipython()`.
 Here those calls do nothing, except that the body of a timing or capture cell
-magic still runs, because students put real definitions under `%%time`.
+magic still runs, because students put real definitions under `%%time`, and
+so does a `%%writefile something.py` cell, whose code the notebook usually
+imports next.
 Notebooks also call `display(...)` and otter's `grader.check(...)`, which are
 no-ops while grading.
 """
@@ -27,7 +29,8 @@ class QuietIPython:
         return None
 
     def run_cell_magic(self, name: str, line: str, cell: str) -> None:
-        if name in RUN_BODY_MAGICS:
+        writes_python = name == "writefile" and line.split()[-1:] and line.split()[-1].endswith(".py")
+        if name in RUN_BODY_MAGICS or writes_python:
             exec(compile(cell, f"<%%{name} cell>", "exec"), self._namespace)
         return None
 
