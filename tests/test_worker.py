@@ -182,13 +182,17 @@ def test_a_worker_dies_with_its_grader_process(tmp_path):
         from autograder.config import Limits
         from autograder.intake.source import Chunk, SubmissionSource
         from autograder.runner.handle import RemoteSubmission
-        code = "import os\\ndef spin():\\n    open('pid', 'w').write(str(os.getpid()))\\n    while True:\\n        pass\\n"
+        code = "import os\\ndef spin():\\n    open('pid.tmp', 'w').write(str(os.getpid()))\\n    os.rename('pid.tmp', 'pid')\\n    while True:\\n        pass\\n"
         remote = RemoteSubmission(SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),)), "m", Limits(call_timeout_s=60))
         threading.Thread(target=remote.spin, daemon=True).start()
-        while not remote._worker or not __import__("os").path.exists(remote._worker.workdir + "/pid"):
-            pass
-        print(open(remote._worker.workdir + "/pid").read(), flush=True)
-        __import__("os")._exit(0)
+        import os, time
+        pid = ""
+        while not pid:
+            time.sleep(0.05)
+            path = remote._worker and os.path.join(remote._worker.workdir, "pid")
+            pid = open(path).read() if path and os.path.exists(path) else ""
+        print(pid, flush=True)
+        os._exit(0)
         """
     ))
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
