@@ -18,8 +18,8 @@ def test_close_reports_worst_index_and_values():
     with pytest.raises(CheckFailure) as info:
         check.close(torch.tensor([[1.0, 2.0], [3.0, 9.0]]), torch.ones(2, 2) * torch.tensor([1.0, 2.0]), what="f(x)", rtol=0, atol=1e-6, hint="think")
     text = info.value.render(reveal_expected=True)
-    assert "wrong in 2 of 4 entries" in text
-    assert "index (1, 1)" in text
+    assert "wrong in 2 of 4 entries; the worst is at index (1, 1)" in text
+    assert "(tolerance atol=1e-06, rtol=0); off by 7" in text
     assert "expected:" in text and "hint:     think" in text
 
 
@@ -30,20 +30,32 @@ def test_hidden_rendering_drops_the_expected_value():
     assert "got:      1" in hidden and "input:    x = 0" in hidden
 
 
+def test_hidden_close_failure_gives_no_way_to_the_expected_value():
+    with pytest.raises(CheckFailure) as info:
+        check.close(torch.tensor([1.25]), torch.tensor([0.5]), what="f(x)", rtol=0, atol=1e-6)
+    hidden = info.value.render(reveal_expected=False)
+    assert "off by" not in hidden and "0.75" not in hidden and "0.5" not in hidden
+    assert "got:" in hidden and "1.25" in hidden
+    with pytest.raises(CheckFailure) as info:
+        check.close(0.25, 0.75, what="acc", rtol=0, atol=1e-6)
+    hidden = info.value.render(reveal_expected=False)
+    assert "0.75" not in hidden and "0.5" not in hidden
+
+
 def test_close_flags_nan_separately_from_wrong_values():
     with pytest.raises(CheckFailure, match="NaN or infinite"):
         check.close(torch.tensor([float("nan"), 0.0]), torch.tensor([1.0, 0.0]), what="softmax(z)", rtol=0, atol=1e-6)
 
 
 def test_close_checks_shape_before_values():
-    with pytest.raises(CheckFailure, match="wrong shape"):
+    with pytest.raises(CheckFailure, match=r"has shape \(3,\) but should have shape \(1, 3\)"):
         check.close(torch.zeros(3), torch.zeros(1, 3), what="f(x)", rtol=0, atol=1)
 
 
 def test_close_compares_numbers_and_0_dim_tensors():
     check.close(torch.tensor(0.5), 0.5, what="acc", rtol=0, atol=1e-9)
     check.close(2 / 3, 0.6666666, what="acc", rtol=0, atol=1e-6)
-    with pytest.raises(CheckFailure, match="off by"):
+    with pytest.raises(CheckFailure, match="acc is wrong"):
         check.close(0.5, 0.75, what="acc", rtol=0, atol=1e-6)
     with pytest.raises(CheckFailure, match="should be a number"):
         check.close("0.5", 0.5, what="acc", rtol=0, atol=1)
@@ -52,7 +64,7 @@ def test_close_compares_numbers_and_0_dim_tensors():
 
 
 def test_close_on_scalar_tensors_says_off_by():
-    with pytest.raises(CheckFailure, match=r"loss is off by 1"):
+    with pytest.raises(CheckFailure, match=r"loss is wrong \(tolerance atol=1e-06, rtol=0\); off by 1"):
         check.close(torch.tensor(2.0), torch.tensor(1.0), what="loss", rtol=0, atol=1e-6)
 
 

@@ -54,9 +54,7 @@ def shape(got: Any, expected: tuple[int, ...], *, what: str, inputs: str | None 
     tensor = is_tensor(got, what=what, inputs=inputs)
     if tuple(tensor.shape) != tuple(expected):
         raise CheckFailure(
-            f"{what} has the wrong shape",
-            got=str(tuple(tensor.shape)),
-            expected=str(tuple(expected)),
+            f"{what} has shape {tuple(tensor.shape)} but should have shape {tuple(expected)}",
             inputs=inputs,
             hint=hint,
         )
@@ -148,20 +146,19 @@ def close(
             raise CheckFailure(f"{what} is {got}", got=describe(got), inputs=inputs, hint=hint)
         if abs(got - expected) > atol + rtol * abs(expected):
             raise CheckFailure(
-                f"{what} is off by {abs(got - expected):.3g}",
+                f"{what} is wrong (tolerance atol={atol:g}, rtol={rtol:g})",
                 got=describe(got),
                 expected=describe(expected),
                 inputs=inputs,
                 hint=hint,
+                detail=f"off by {abs(got - expected):.3g}",
             )
         return
 
     tensor = is_tensor(got, what=what, inputs=inputs, hint=hint)
     if tuple(tensor.shape) != tuple(expected.shape):
         raise CheckFailure(
-            f"{what} has the wrong shape",
-            got=str(tuple(tensor.shape)),
-            expected=str(tuple(expected.shape)),
+            f"{what} has shape {tuple(tensor.shape)} but should have shape {tuple(expected.shape)}",
             inputs=inputs,
             hint=hint,
         )
@@ -181,26 +178,17 @@ def close(
     allowed = atol + rtol * b.abs()
     both_inf = torch.isinf(a) & torch.isinf(b) & (a == b)
     wrong = (error > allowed) & ~both_inf
-    if bool(wrong.any()) and a.dim() == 0:
-        raise CheckFailure(
-            f"{what} is off by {error.item():.3g} (tolerance atol={atol:g}, rtol={rtol:g})",
-            got=describe(tensor),
-            expected=describe(expected),
-            inputs=inputs,
-            hint=hint,
-        )
     if bool(wrong.any()):
         excess = torch.where(wrong, error - allowed, torch.zeros_like(error))
         worst = int(excess.reshape(-1).argmax())
-        position = _index(worst, tuple(a.shape))
+        where = "" if a.dim() == 0 else f" in {int(wrong.sum())} of {a.numel()} entries; the worst is at index {_index(worst, tuple(a.shape))}"
         raise CheckFailure(
-            f"{what} is wrong in {int(wrong.sum())} of {a.numel()} entries; "
-            f"the worst is at index {position}, off by {error.reshape(-1)[worst].item():.3g} "
-            f"(tolerance atol={atol:g}, rtol={rtol:g})",
+            f"{what} is wrong{where} (tolerance atol={atol:g}, rtol={rtol:g})",
             got=describe(tensor),
             expected=describe(expected),
             inputs=inputs,
             hint=hint,
+            detail=f"off by {error.reshape(-1)[worst].item():.3g}",
         )
 
 

@@ -19,12 +19,15 @@ class CheckFailure(AssertionError):
     expected: str | None = None
     inputs: str | None = None
     hint: str | None = None
+    detail: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.render(reveal_expected=True))
 
     def render(self, reveal_expected: bool) -> str:
-        lines = [self.problem]
+        """The message; without `expected` and `detail` (which together with
+        `got` would give the expected value away) when it must stay hidden."""
+        lines = [self.problem + (f"; {self.detail}" if self.detail and reveal_expected else "")]
         if self.inputs:
             lines.append(f"  input:    {self.inputs}")
         if self.got:
