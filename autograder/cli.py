@@ -21,7 +21,7 @@ def _fmt(value: float) -> str:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from autograder.config import find_course, load_assignment
-    from autograder.grading.batch import grade_class, student_folder
+    from autograder.grading.batch import grade_class
     from autograder.results.model import SubmissionResult
 
     course = Path(args.course) if args.course else find_course(Path.cwd())
@@ -47,7 +47,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     for skipped in report.skipped:
         print(f"skipped {skipped.origin}: {skipped.reason}")
     if report.results:
-        example = student_folder(report.results[0].student)
+        example = report.folders[report.results[0].student]
         print(f"\nResults:   {out / '<student>' / 'results.json'}   (e.g. {out / example / 'results.json'})")
         print(f"Feedback:  {out / '<student>' / 'feedback.md'}")
     print(f"Gradebook: {report.gradebook}")

@@ -117,3 +117,11 @@ def test_folder_with_an_oddly_named_notebook_is_found_by_its_definitions(tmp_pat
     (folder / "Lab 2 (final).ipynb").write_text(notebook(GOOD))
     entry = read_entry(folder, MODULE, ("softmax", "accuracy"))
     assert isinstance(entry, SubmissionSource) and entry.origin == "ivan/Lab 2 (final).ipynb"
+
+
+def test_the_output_folder_inside_submissions_is_not_a_student(tmp_path):
+    (tmp_path / "alice.py").write_text(GOOD)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "old.py").write_text(GOOD)
+    entries, _ = discover(tmp_path, MODULE, exclude=tmp_path / "results")
+    assert [e.student for e in entries] == ["alice"]

@@ -43,7 +43,6 @@ class StaticReport:
 
     gating: dict[str, tuple[Violation, ...]]
     ungraded: tuple[Violation, ...]
-    unparsable: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -219,13 +218,11 @@ class StaticChecker:
 
     def check(self, chunks: Iterable[Chunk], exercises: Iterable[str]) -> StaticReport:
         statements: list[_Located] = []
-        unparsable: list[str] = []
         for chunk in chunks:
             try:
                 tree = ast.parse(chunk.source, filename=chunk.filename)
             except (SyntaxError, ValueError):
-                unparsable.append(chunk.label)
-                continue
+                continue  # the worker reports the syntax error; such code never runs
             lines = chunk.source.splitlines()
             statements.extend(_Located(stmt, chunk.filename, lines) for stmt in tree.body)
 
@@ -259,7 +256,7 @@ class StaticChecker:
                 gating[exercise] = tuple(_unique(found))
         reached = {v for vs in gating.values() for v in vs}
         ungraded.extend(v for vs in owned.values() for v in vs if v not in reached)
-        return StaticReport(gating, tuple(_unique(ungraded)), tuple(unparsable))
+        return StaticReport(gating, tuple(_unique(ungraded)))
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:

@@ -37,16 +37,26 @@ class ClassReport:
     results: tuple[SubmissionResult, ...]
     skipped: tuple[Skipped, ...]
     out: Path
+    folders: dict[str, str]
 
     @property
     def gradebook(self) -> Path:
         return self.out / "gradebook.csv"
 
 
-def student_folder(student: str) -> str:
-    """A safe folder name for a student (names come from files students chose)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).strip(".")
-    return cleaned or "unnamed"
+def student_folders(students: list[str]) -> dict[str, str]:
+    """A safe, distinct output folder per student (names come from files students chose)."""
+    folders: dict[str, str] = {}
+    taken: set[str] = set()
+    for student in students:
+        base = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).strip(".") or "unnamed"
+        folder, n = base, 1
+        while folder.lower() in taken:
+            n += 1
+            folder = f"{base}-{n}"
+        taken.add(folder.lower())
+        folders[student] = folder
+    return folders
 
 
 def _init(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> None:
@@ -68,8 +78,7 @@ def _failed(config: AssignmentConfig, entry: Entry, dirs: list[TestDir], referen
     return grade_rejected(config, rejected, dirs, reference)
 
 
-def _write(result: SubmissionResult, out: Path) -> None:
-    folder = out / student_folder(result.student)
+def _write(result: SubmissionResult, folder: Path) -> None:
     gradescope.write(result, folder / "results.json")
     feedback.write(result, folder / "feedback.md")
 
@@ -108,7 +117,8 @@ def grade_class(
     reference = reference_path(course, config)
     if not reference.is_file():
         raise UsageError(f"{reference} is missing; run `autograder release {config.name}` first")
-    entries, skipped = discover(submissions, config.module, config.exercise_names)
+    entries, skipped = discover(submissions, config.module, config.exercise_names, exclude=out)
+    folders = student_folders([e.student for e in entries])
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
     # A dry run on nothing validates the tests (markers, points) before any student is graded.
@@ -125,7 +135,7 @@ def grade_class(
         if isinstance(outcome, BaseException):
             outcome = _failed(config, entry, dirs, reference_module, f"{type(outcome).__name__}: {outcome}")
         results[entry.student] = outcome
-        _write(outcome, out)
+        _write(outcome, out / folders[entry.student])
         if progress:
             progress(outcome)
 
@@ -146,4 +156,4 @@ def grade_class(
 
     ordered = tuple(results[e.student] for e in entries if e.student in results)
     gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
-    return ClassReport(ordered, tuple(skipped), out)
+    return ClassReport(ordered, tuple(skipped), out, folders)

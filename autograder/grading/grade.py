@@ -53,12 +53,10 @@ def static_results(config: AssignmentConfig, static: StaticReport) -> list[TestR
 
 
 def _notices(static: StaticReport) -> list[str]:
-    notices = [f"could not parse {label}; its code was not checked or run" for label in static.unparsable]
-    notices += [
+    return [
         f"note: {v.describe()} is outside the graded functions, so it costs nothing; "
         "graded functions must not use it" for v in static.ungraded
     ]
-    return notices
 
 
 def grade_source(

@@ -158,12 +158,17 @@ def read_entry(path: Path, module: str, exercises: tuple[str, ...] = ()) -> Entr
     return Skipped(path.name, "not a submission (expected a .py, .ipynb, folder or .zip)")
 
 
-def discover(folder: Path, module: str, exercises: tuple[str, ...] = ()) -> tuple[list[Entry], list[Skipped]]:
-    """Every student's entry, in name order, with duplicates rejected by name."""
+def discover(
+    folder: Path, module: str, exercises: tuple[str, ...] = (), exclude: Path | None = None
+) -> tuple[list[Entry], list[Skipped]]:
+    """Every student's entry, in name order, with duplicates rejected by name.
+
+    `exclude` is the output folder, which may sit inside the submissions folder.
+    """
     entries: list[Entry] = []
     skipped: list[Skipped] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or (exclude is not None and path.resolve() == exclude.resolve()):
             continue
         entry = read_entry(path, module, exercises)
         (skipped if isinstance(entry, Skipped) else entries).append(entry)  # type: ignore[arg-type]

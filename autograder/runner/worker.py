@@ -87,6 +87,7 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
     def record(exc: BaseException, chunk: dict[str, Any]) -> None:
         error = _describe_error(exc, filenames)
         if isinstance(exc, SyntaxError):
+            error["message"] = exc.msg
             error["where"] = f"{chunk['filename']}, line {exc.lineno}: {(exc.text or '').strip()}"
         error["label"] = chunk["label"]
         errors.append(error)
