@@ -113,7 +113,7 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
 
 def _reply(header: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> None:
     _flush_student_output()
-    frames.write_frame_blocking(PROTO_OUT, codec.pack(header, tensors or []))
+    frames.write_frame(PROTO_OUT, codec.pack(header, tensors or []))
 
 
 def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, Any]) -> None:
@@ -140,7 +140,7 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
         _reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
         return
     _flush_student_output()
-    frames.write_frame_blocking(PROTO_OUT, payload)
+    frames.write_frame(PROTO_OUT, payload)
 
 
 def _flush_student_output() -> None:
@@ -152,13 +152,13 @@ def _flush_student_output() -> None:
 
 
 def main() -> None:
-    header, _ = codec.unpack(frames.read_frame_blocking(PROTO_IN))
+    header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
     defined = sorted(name for name in vars(module) if not name.startswith("_"))
     _reply({"status": "ready", "errors": errors, "defined": defined})
     while True:
         try:
-            request, tensors = codec.unpack(frames.read_frame_blocking(PROTO_IN))
+            request, tensors = codec.unpack(frames.read_frame(PROTO_IN))
         except frames.FrameClosed:
             return
         if request["op"] == "shutdown":
