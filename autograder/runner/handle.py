@@ -86,9 +86,8 @@ class LoadError:
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What the worker found when it loaded the submission."""
+    """What went wrong while the worker loaded the submission."""
 
-    defined: tuple[str, ...]
     errors: tuple[LoadError, ...]
 
 
@@ -236,7 +235,7 @@ class RemoteSubmission:
             for e in header.get("errors", [])
         )
         if self._report is None:
-            self._report = LoadReport(tuple(header.get("defined", [])), errors)
+            self._report = LoadReport(errors)
         return worker
 
     def _fail(self, worker: _Worker, event: str) -> None:

@@ -154,14 +154,11 @@ def _flush_student_output() -> None:
 def main() -> None:
     header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
-    defined = sorted(name for name in vars(module) if not name.startswith("_"))
-    _reply({"status": "ready", "errors": errors, "defined": defined})
+    _reply({"status": "ready", "errors": errors})
     while True:
         try:
             request, tensors = codec.unpack(frames.read_frame(PROTO_IN))
         except frames.FrameClosed:
-            return
-        if request["op"] == "shutdown":
             return
         request["_tensors"] = tensors
         _answer(module, filenames, request)
