@@ -116,8 +116,7 @@ def _reply(header: dict[str, Any], tensors: list[torch.Tensor] | None = None) ->
     frames.write_frame(PROTO_OUT, codec.pack(header, tensors or []))
 
 
-def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, Any]) -> None:
-    tensors_in = request.pop("_tensors")
+def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, Any], tensors_in: list[torch.Tensor]) -> None:
     args = codec.decode(request.get("args", []), tensors_in, _from_handle)
     kwargs = codec.decode(request.get("kwargs", {}), tensors_in, _from_handle)
     if request["op"] == "call" and getattr(module, request["name"], None) is None:
@@ -160,8 +159,7 @@ def main() -> None:
             request, tensors = codec.unpack(frames.read_frame(PROTO_IN))
         except frames.FrameClosed:
             return
-        request["_tensors"] = tensors
-        _answer(module, filenames, request)
+        _answer(module, filenames, request, tensors)
 
 
 if __name__ == "__main__":
