@@ -60,7 +60,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
     course = Path(args.course) if args.course else find_course(Path.cwd())
     for written in release(course, args.assignments):
-        print(f"released {written}")
+        print(f"wrote {written.relative_to(course)}")
     return 0
 
 

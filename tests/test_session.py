@@ -65,6 +65,13 @@ def test_public_failures_show_expected_and_hint(tmp_path):
     assert "expected: 2 (float)" in results[0].output and "hint:     double it" in results[0].output
 
 
+def test_skipped_tests_are_reported_for_no_points(tmp_path):
+    tests = TESTS.replace('@graded("f", "value")', '@graded("f", "value")\n@pytest.mark.skipif(True, reason="needs CUDA")')
+    config, dirs = make(tmp_path, tests=tests)
+    results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+    assert (results[-1].name, results[-1].max_score, results[-1].output) == ("f: value", 0.0, "skipped, for no points: needs CUDA")
+
+
 def test_a_crashing_test_reports_what_it_could_not_use(tmp_path):
     tests = TESTS.replace("check.close(submission.f(torch.tensor(3.0)), 6.0", "check.close(submission.f(torch.tensor(3.0)).shape[0], 6.0")
     config, dirs = make(tmp_path, tests=tests)

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from autograder.checks.failure import CheckFailure
-from autograder.checks.static import StaticReport
+from autograder.checks.static import StaticReport, Violation
 from autograder.config import AssignmentConfig
 from autograder.errors import UsageError
 from autograder.results.model import TestResult
@@ -93,7 +93,7 @@ def failure_message(exc: BaseException, hidden: bool) -> str:
     )
 
 
-def gate_message(exercise: str, violations: tuple[Any, ...]) -> str:
+def gate_message(exercise: str, violations: tuple[Violation, ...]) -> str:
     uses = "\n".join(f"  - {v.describe()}" for v in violations)
     return (
         f"{exercise} was not graded because it uses what this exercise must do by hand "
@@ -101,6 +101,14 @@ def gate_message(exercise: str, violations: tuple[Any, ...]) -> str:
         "  hint: write the computation yourself with basic tensor operations, and create tensors "
         "on the input's device (device=x.device or torch.*_like)"
     )
+
+
+def _graded(item: pytest.Item) -> tuple[str, str] | None:
+    """(exercise, title) from the test's @graded marker."""
+    marker = item.get_closest_marker("graded")
+    if marker is None:
+        return None
+    return str(marker.kwargs.get("exercise") or marker.args[0]), str(marker.kwargs.get("title") or marker.args[1])
 
 
 class GradingPlugin:
@@ -137,12 +145,11 @@ class GradingPlugin:
         return any(d.hidden and path.is_relative_to(d.path.resolve()) for d in self.dirs)
 
     def _describe(self, item: pytest.Item) -> tuple[str, str, float]:
-        marker = item.get_closest_marker("graded")
-        if marker is None:
+        graded = _graded(item)
+        if graded is None:
             self.problems.append(f"{item.nodeid}: test has no @graded(exercise, title) marker")
             return "", "", 0.0
-        exercise = marker.kwargs.get("exercise") or marker.args[0]
-        title = marker.kwargs.get("title") or marker.args[1]
+        exercise, title = graded
         if exercise not in self.config.exercise_names:
             self.problems.append(f"{item.nodeid}: unknown exercise `{exercise}`")
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -158,8 +165,9 @@ class GradingPlugin:
             points = 0.0
         return exercise, title, points
 
-    def _record(self, item: pytest.Item, passed: bool, output: str) -> None:
+    def _record(self, item: pytest.Item, passed: bool, output: str, counts: bool = True) -> None:
         exercise, title, points = self._describe(item)
+        points = points if counts else 0.0
         hidden = self._hidden(item)
         self.results.append(
             TestResult(
@@ -178,8 +186,7 @@ class GradingPlugin:
         gated = self.static.gating if self.static else {}
         keep: list[pytest.Item] = []
         for item in items:
-            marker = item.get_closest_marker("graded")
-            exercise = (marker.kwargs.get("exercise") or marker.args[0]) if marker else None
+            exercise = (_graded(item) or ("", ""))[0]
             if exercise in gated:
                 self._record(item, False, gate_message(exercise, gated[exercise]))
             else:
@@ -195,7 +202,10 @@ class GradingPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if report.when == "call" or (report.when == "setup" and report.failed):
+        if report.skipped and report.when in ("setup", "call"):
+            reason = call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "skipped"
+            self._record(item, True, f"skipped, for no points: {reason}", counts=False)
+        elif report.when == "call" or (report.when == "setup" and report.failed):
             if report.passed:
                 self._record(item, True, "")
             else:
