@@ -154,6 +154,17 @@ def test_check_passes_on_a_correct_module_and_fails_with_hints(tmp_path, course)
     assert "All public tests pass" in right.stdout
 
 
+def test_grading_with_a_stale_reference_is_refused(tmp_path, fast_course):
+    course = tmp_path / "course"
+    shutil.copytree(fast_course, course)
+    master = course / "assignments" / "02_classification" / "classification.py"
+    master.write_text(master.read_text().replace("return exps / exps.sum(dim=dim, keepdim=True)", "return exps / exps.sum(dim, keepdim=True)"))
+    (tmp_path / "class").mkdir()
+    completed = run_cli("grade", "02_classification", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--course", str(course))
+    assert completed.returncode == 2
+    assert "is older than" in completed.stderr and "run `autograder release 02_classification`" in completed.stderr
+
+
 def test_usage_errors_are_one_clear_line(tmp_path, course):
     unknown = run_cli("grade", "99_nothing", str(tmp_path), "--out", str(tmp_path / "out"))
     assert unknown.returncode == 2

@@ -24,6 +24,7 @@ from autograder.errors import UsageError
 from autograder.grading.grade import grade_rejected, grade_source, reference_path, suite_dirs
 from autograder.grading.session import TestDir, load_reference
 from autograder.intake.discover import Entry, Rejected, Skipped, discover
+from autograder.release.markers import split_solutions
 from autograder.results import feedback, gradebook, gradescope
 from autograder.results.model import SubmissionResult
 
@@ -117,6 +118,9 @@ def grade_class(
     reference = reference_path(course, config)
     if not reference.is_file():
         raise UsageError(f"{reference} is missing; run `autograder release {config.name}` first")
+    master = split_solutions(config.master_module.read_text(encoding="utf-8"), config.master_module)
+    if reference.read_text(encoding="utf-8") != master.solution:
+        raise UsageError(f"{reference} is older than {config.master_module}; run `autograder release {config.name}`")
     entries, skipped = discover(submissions, config.module, config.exercise_names, exclude=out)
     folders = student_folders([e.student for e in entries])
     dirs = suite_dirs(config, include_hidden=True)
