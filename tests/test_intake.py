@@ -125,3 +125,28 @@ def test_the_output_folder_inside_submissions_is_not_a_student(tmp_path):
     (tmp_path / "results" / "old.py").write_text(GOOD)
     entries, _ = discover(tmp_path, MODULE, exclude=tmp_path / "results")
     assert [e.student for e in entries] == ["alice"]
+
+
+def test_definitions_only_keeps_imports_definitions_and_cheap_assignments_in_place():
+    from autograder.intake.definitions import definitions_only
+    from autograder.intake.source import Chunk
+
+    code = (
+        "import torch\n"
+        "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+        "def train(n):\n"
+        "    return n\n"
+        "losses = train(10)\n"
+        "for epoch in range(100):\n"
+        "    train(epoch)\n"
+        "if True:\n"
+        "    EPS = 1e-9\n"
+        "print(losses)\n"
+    )
+    cells = (Chunk("c1", "c1", code), Chunk("c2", "c2", "def broken(:\n"))
+    trimmed = definitions_only(SubmissionSource("s", "nb.ipynb", "notebook", cells))
+    kept = trimmed.chunks[0].source.splitlines()
+    assert len(kept) == len(code.splitlines())
+    assert kept[:4] == code.splitlines()[:4] and kept[7:9] == ["if True:", "    EPS = 1e-9"]
+    assert kept[4] == kept[5] == kept[6] == kept[9] == ""
+    assert trimmed.chunks[1].source == ""

@@ -141,19 +141,29 @@ def test_a_module_with_a_syntax_error_defines_nothing():
             remote.a()
 
 
-def test_exit_while_loading_is_reported():
-    with RemoteSubmission(module_source("import os\nos._exit(0)\n"), "m", LIMITS) as remote:
-        with pytest.raises(WorkerDied, match="while loading your code"):
-            remote.f()
-        with pytest.raises(WorkerDied, match="not run: while loading your code"):
+def test_top_level_code_that_kills_the_worker_is_left_out_on_a_second_load():
+    code = "import os\ndef f():\n    return 1\nos._exit(0)\n"
+    with RemoteSubmission(module_source(code), "m", LIMITS) as remote:
+        assert remote.f() == 1
+    assert any("exit status 0" in e and "only your imports and definitions were loaded" in e for e in remote.events)
+
+
+def test_slow_top_level_code_is_left_out_after_the_load_timeout():
+    code = "def f():\n    return 2\nfor epoch in range(10**12):\n    pass\ndef g():\n    return 1 / 0\n"
+    with RemoteSubmission(module_source(code), "m", Limits(load_timeout_s=2)) as remote:
+        assert remote.f() == 2
+        with pytest.raises(StudentException, match=r"line 6, in g: return 1 / 0"):
             remote.g()
+    assert any("did not finish loading within 2 s" in e for e in remote.events)
 
 
-def test_slow_top_level_code_hits_the_load_timeout():
-    limits = Limits(load_timeout_s=2)
-    with RemoteSubmission(module_source("while True:\n    pass\n"), "m", limits) as remote:
+def test_definitions_that_hang_fail_every_call_with_the_reason():
+    code = "class Slow:\n    while True:\n        pass\n"
+    with RemoteSubmission(module_source(code), "m", Limits(load_timeout_s=2)) as remote:
         with pytest.raises(CallTimeout, match="did not finish loading within 2 s"):
             remote.f()
+        with pytest.raises(CallTimeout, match="not run: your code did not finish loading"):
+            remote.g()
 
 
 def test_notebook_cells_run_on_after_a_failing_cell():

@@ -25,6 +25,7 @@ from typing import Any, cast
 import torch
 
 from autograder.config import Limits
+from autograder.intake.definitions import definitions_only
 from autograder.intake.source import SubmissionSource
 from autograder.runner import codec, frames
 from autograder.runner.errors import (
@@ -145,6 +146,7 @@ class RemoteSubmission:
     limits: Limits
     _worker: _Worker | None = None
     _load_failure: SubmissionError | None = None
+    _active: SubmissionSource | None = None
     _failures: dict[str, int] = field(default_factory=dict)
     _report: LoadReport | None = None
     _generation: int = 0
@@ -213,29 +215,52 @@ class RemoteSubmission:
         return _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
 
     def _ensure_worker(self) -> _Worker:
+        """The running worker, or a new one with the submission loaded.
+
+        If the submission's top-level code hangs or kills its process while
+        loading, it is loaded again with only its imports and definitions,
+        since the tests need the functions, not the script around them.
+        """
         if self._worker is not None:
             return self._worker
         if self._load_failure is not None:
             raise type(self._load_failure)(f"not run: {self._load_failure}")
+        if self._active is not None:
+            return self._load(self._active)
+        try:
+            worker = self._load(self.source)
+            self._active = self.source
+            return worker
+        except (CallTimeout, WorkerDied) as failure:
+            trimmed = definitions_only(self.source)
+            try:
+                worker = self._load(trimmed)
+            except (CallTimeout, WorkerDied):
+                self._load_failure = failure
+                raise failure from None
+            self._events.append(f"{failure}; so only your imports and definitions were loaded, without the rest of the top-level code")
+            self._active = trimmed
+            return worker
+
+    def _load(self, source: SubmissionSource) -> _Worker:
         worker = self._start()
         self._worker = worker
         try:
-            header, _ = self._exchange(worker, self.source.load_request(self.module), [], self.limits.load_timeout_s, "load")
+            header, _ = self._exchange(worker, source.load_request(self.module), [], self.limits.load_timeout_s, "load")
         except CallTimeout:
-            self._load_failure = CallTimeout(
+            raise CallTimeout(
                 f"your code did not finish loading within {self.limits.load_timeout_s:g} s; "
                 "move long-running top-level code (training loops, downloads) out of the file or notebook"
-            )
-            raise self._load_failure from None
+            ) from None
         except WorkerDied as exc:
-            self._load_failure = WorkerDied(f"while loading your code, {exc}")
-            raise self._load_failure from None
-        errors = tuple(
-            LoadError(e.get("label", ""), (e.get("types") or ["Exception"])[0], e.get("message", ""), e.get("where", ""))
-            for e in header.get("errors", [])
-        )
+            raise WorkerDied(f"while loading your code, {exc}") from None
         if self._report is None:
-            self._report = LoadReport(errors)
+            self._report = LoadReport(
+                tuple(
+                    LoadError(e.get("label", ""), (e.get("types") or ["Exception"])[0], e.get("message", ""), e.get("where", ""))
+                    for e in header.get("errors", [])
+                )
+            )
         return worker
 
     def _fail(self, worker: _Worker, event: str) -> None:
