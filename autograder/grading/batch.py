@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -92,11 +92,11 @@ def _run_pool(
 ) -> None:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init, initargs=init_args) as pool:
         futures: dict[Future[SubmissionResult], Entry] = {pool.submit(_grade, entry): entry for entry in entries}
-        for future, entry in futures.items():
+        for future in as_completed(futures):
             try:
-                done(entry, future.result())
-            except BaseException as exc:  # noqa: BLE001  (recorded per student, never fatal)
-                done(entry, exc)
+                done(futures[future], future.result())
+            except Exception as exc:  # noqa: BLE001  (recorded per student, never fatal)
+                done(futures[future], exc)
 
 
 def _take(entries: list[Entry]) -> list[Entry]:
@@ -145,19 +145,20 @@ def grade_class(
 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
     init_args: InitArgs = (config, reference, dirs)
-    if entries:
-        _run_pool(entries, workers, init_args, record)
-    # A killed grader process fails every submission that was queued with it.
-    # Grade those again together, then one at a time whatever broke again, so
-    # that only the submission that kills its grader ends with an error.
-    again = _take(broken)
-    if again:
-        _run_pool(again, min(workers, len(again)), init_args, record)
-    for entry in _take(broken):
-        _run_pool([entry], 1, init_args, record)
-    for entry in broken:
-        record(entry, RuntimeError("the grading process died while grading it, twice"))
-
-    ordered = tuple(results[e.student] for e in entries if e.student in results)
-    gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
+    try:
+        if entries:
+            _run_pool(entries, workers, init_args, record)
+        # A killed grader process fails every submission that was queued with it.
+        # Grade those again together, then one at a time whatever broke again, so
+        # that only the submission that kills its grader ends with an error.
+        again = _take(broken)
+        if again:
+            _run_pool(again, min(workers, len(again)), init_args, record)
+        for entry in _take(broken):
+            _run_pool([entry], 1, init_args, record)
+        for entry in broken:
+            record(entry, RuntimeError("the grading process died while grading it, twice"))
+    finally:
+        ordered = tuple(results[e.student] for e in entries if e.student in results)
+        gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
     return ClassReport(ordered, tuple(skipped), out, folders)
