@@ -339,9 +339,9 @@ class RemoteSubmission:
 
     def _missing_message(self, name: str) -> str:
         report = self.load_report()
-        message = f"your {self.module}.py does not define `{name}`"
+        message = f"{self.source.origin} does not define `{name}`"
         if report.errors:
-            message += "; loading stopped or skipped code because of: " + "; ".join(e.describe() for e in report.errors)
+            message += "; perhaps because, while loading, " + "; ".join(e.describe() for e in report.errors)
         else:
             message += f" (check the spelling: it must be named exactly `{name}`)"
         return message
