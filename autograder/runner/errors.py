@@ -35,6 +35,16 @@ class StudentException(SubmissionError):
         self.type_names = type_names
         self.where = where
 
+    @classmethod
+    def from_call(cls, what: str, type_names: tuple[str, ...], message: str, where: str) -> "StudentException":
+        """The exception for `what` raising, worded for the student (a stub is 'not written yet')."""
+        kind = type_names[0] if type_names else "Exception"
+        if kind == "NotImplementedError":
+            text = f"{what} is not written yet: it still raises NotImplementedError"
+        else:
+            text = f"{what} raised {kind}: {message}" + (f"\n  at {where}" if where else "")
+        return cls(text, type_names, where)
+
     @property
     def type_name(self) -> str:
         return self.type_names[0] if self.type_names else "Exception"

@@ -319,10 +319,9 @@ class RemoteSubmission:
             raise MissingName(self._missing_message(str(reply.get("name"))))
         if status == "raised":
             error = reply.get("error", {})
-            types = tuple(error.get("types", ["Exception"]))
-            where = error.get("where", "")
-            message = f"{what} raised {types[0]}: {error.get('message', '')}" + (f"\n  at {where}" if where else "")
-            raise StudentException(message, types, where)
+            raise StudentException.from_call(
+                what, tuple(error.get("types", ["Exception"])), str(error.get("message", "")), str(error.get("where", ""))
+            )
         if status == "unsendable":
             raise BadResult(f"{what} returned a value the grader cannot receive: {reply.get('message')}")
         raise BadResult(f"{what} gave an unexpected reply")

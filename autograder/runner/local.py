@@ -33,6 +33,6 @@ class LocalSubmission:
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 types = tuple(c.__name__ for c in type(exc).__mro__ if c is not object)
                 where = f"line {frame.lineno}, in {frame.name}"
-                raise StudentException(f"{name}() raised {types[0]}: {exc}\n  at {where}", types, where) from None
+                raise StudentException.from_call(f"{name}()", types, str(exc), where) from None
 
         return call
