@@ -18,15 +18,25 @@ def notebook(*cells: str, markdown: str = "# notes") -> str:
 
 
 def test_notebook_magics_and_shell_escapes_become_calls_not_commands():
-    chunks = notebook_chunks(notebook("%matplotlib inline\n!pip install torch\nx = 1", "%%time\ny = 2", "files = !ls\nx?"), "hw.ipynb")
+    cells = ("%matplotlib inline\n!pip install torch\nx = 1", "files = !ls\nx?", "%%bash\nrm -rf ~")
+    chunks = notebook_chunks(notebook(*cells), "hw.ipynb")
     assert [c.label for c in chunks] == ["hw.ipynb cell 2", "hw.ipynb cell 3", "hw.ipynb cell 4"]
-    first, timed, assigned = (c.source for c in chunks)
+    first, assigned, shell = (c.source for c in chunks)
     assert "run_line_magic('matplotlib', 'inline')" in first
     assert "system('pip install torch')" in first
-    assert "run_cell_magic('time', '', 'y = 2\\n')" in timed
     assert "getoutput('ls')" in assigned
+    assert "run_cell_magic('bash', '', 'rm -rf ~\\n')" in shell
     for chunk in chunks:
         compile(chunk.source, chunk.filename, "exec")
+
+
+def test_timed_and_written_python_cells_become_their_body_on_the_same_lines():
+    cells = ("%%time\ndef f():\n    %timeit g()\n    return 1", "%%writefile helpers.py\ndef h():\n    return 2", "%%writefile notes.txt\nhello")
+    timed, written, text = (c.source for c in notebook_chunks(notebook(*cells), "hw.ipynb"))
+    assert timed.splitlines()[0] == "# %%time" and timed.splitlines()[1] == "def f():"
+    assert "run_line_magic('timeit', 'g()')" in timed.splitlines()[2]
+    assert written.rstrip() == "# %%writefile helpers.py\ndef h():\n    return 2"
+    assert "run_cell_magic('writefile', 'notes.txt', 'hello\\n')" in text
 
 
 def test_empty_cells_are_dropped_and_old_list_sources_joined():

@@ -18,14 +18,17 @@ BANNED = [
     "Tensor.logsumexp",
 ]
 EXERCISES = ["softmax", "cross_entropy", "accuracy"]
+UNDEFINED = "no plain definition of"
 
 
 def gated(code: str, chunks: list[str] | None = None):
+    """Gated exercises and their banned uses; exercises the code does not define at all are left out."""
     sources = chunks if chunks is not None else [code]
     report = StaticChecker(BANNED).check(
         [Chunk(f"cell {i}", f"m.py#{i}", textwrap.dedent(s)) for i, s in enumerate(sources)], EXERCISES
     )
-    return {name: sorted(v.api for v in found) for name, found in report.gating.items()}, report
+    found = {name: sorted(v.api for v in uses) for name, uses in report.gating.items()}
+    return {name: apis for name, apis in found.items() if not apis[0].startswith(UNDEFINED)}, report
 
 
 @pytest.mark.parametrize(
@@ -170,3 +173,22 @@ def test_unrelated_libraries_with_the_same_names_are_allowed():
 def test_unparsable_chunks_are_skipped_and_the_rest_checked():
     found, _ = gated("", chunks=["def softmax(:\n", "import torch\ndef accuracy(o, t):\n    return torch.softmax(o, 1)"])
     assert found == {"accuracy": ["torch.softmax"]}
+
+
+@pytest.mark.parametrize("call", ["exec(src)", "eval('torch.' + name)(z)", "compile(src, 'x', 'exec')"])
+def test_code_built_at_run_time_cannot_be_checked(call):
+    found, _ = gated(f"import torch\ndef softmax(z, dim=-1):\n    return {call}")
+    assert "softmax" in found and "cannot be checked" in found["softmax"][0]
+
+
+def test_an_exercise_defined_only_at_run_time_is_gated():
+    code = "import codecs\nexec(codecs.decode('qrs fbsgznk(m, qvz=-1): erghea m', 'rot13'))\ndef accuracy(o, t):\n    return 1.0"
+    _, report = gated(code)
+    assert set(report.gating) == {"softmax", "cross_entropy"}
+    assert report.gating["softmax"][0].describe() == "no plain definition of `softmax` (def softmax(...)) in the submission"
+
+
+def test_a_lambda_or_alias_counts_as_a_plain_definition():
+    code = "def _sm(z, dim=-1):\n    return z\nsoftmax = _sm\ncross_entropy = lambda l, t: l.mean()\ndef accuracy(o, t):\n    return 1.0"
+    _, report = gated(code)
+    assert report.gating == {}

@@ -6,10 +6,12 @@ import sys
 import textwrap
 import time
 
+import nbformat
 import pytest
 import torch
 
 from autograder.config import Limits
+from autograder.intake.notebook import notebook_chunks
 from autograder.intake.source import Chunk, SubmissionSource
 from autograder.runner.errors import BadResult, CallTimeout, MissingName, StudentException, WorkerDied
 from autograder.runner.handle import RemoteSubmission
@@ -168,20 +170,23 @@ def test_definitions_that_hang_fail_every_call_with_the_reason():
 
 def test_notebook_cells_run_on_after_a_failing_cell():
     cells = (
-        Chunk("cell 1", "nb, cell 1", "get_ipython().system('rm -rf /')\nimport otter\ngrader = otter.Notebook()\n"),
-        Chunk("cell 2", "nb, cell 2", "1 / 0\n"),
-        Chunk("cell 3", "nb, cell 3", "def f():\n    return 'defined after a failing cell'\ngrader.check('f')\n"),
-        Chunk("cell 4", "nb, cell 4", "get_ipython().run_cell_magic('time', '', 'def g():\\n    return 5\\n')\n"),
-        Chunk("cell 5", "nb, cell 5", "get_ipython().run_cell_magic('writefile', 'helpers.py', 'def h():\\n    return 6\\n')\n"),
-        Chunk("cell 6", "nb, cell 6", "get_ipython().run_cell_magic('bash', '', 'rm -rf ~\\n')\n"),
+        "!rm -rf /\nimport otter\ngrader = otter.Notebook()",
+        "1 / 0",
+        "def f():\n    return 'defined after a failing cell'\ngrader.check('f')",
+        "%%time\ndef g():\n    return 5",
+        "%%writefile helpers.py\ndef h():\n    return 6",
+        "%%bash\nrm -rf ~",
+        "print(__name__)",
     )
-    source = SubmissionSource("student", "nb.ipynb", "notebook", cells)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    source = SubmissionSource("student", "nb.ipynb", "notebook", notebook_chunks(nbformat.writes(nb), "nb.ipynb"))
     with RemoteSubmission(source, "m", LIMITS) as remote:
         assert remote.f() == "defined after a failing cell"
         assert remote.g() == 5
         assert remote.h() == 6
         report = remote.load_report()
-    assert [(e.label, e.type_name) for e in report.errors] == [("cell 2", "ZeroDivisionError")]
+    assert [(e.label, e.type_name) for e in report.errors] == [("nb.ipynb cell 2", "ZeroDivisionError")]
+    assert remote.output().strip() == "__main__"
 
 
 def test_a_worker_dies_with_its_grader_process(tmp_path):

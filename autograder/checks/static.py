@@ -4,7 +4,9 @@ The check resolves what each name in the code refers to (imports with
 aliases, star imports, `x = torch.softmax`, `getattr(F, "soft" + "max")`,
 `vars(F)["softmax"]`, `__import__`) and attributes every banned use to the
 top-level function it sits in. An exercise is gated when its function, or a
-helper it calls that is not itself an exercise, uses a banned API; a use in
+helper it calls that is not itself an exercise, uses a banned API or runs
+code built at run time (exec, eval), and when it has no plain definition at
+all (one made by exec or through globals() cannot be checked). A use in
 top-level notebook code (comparing with torch's version, say) is only a
 warning, since it is not part of any graded function.
 """
@@ -21,6 +23,7 @@ from autograder.intake.source import Chunk
 TENSOR_METHOD = "Tensor."
 IMPORTERS = {"__import__", "importlib.import_module"}
 SELF_NAMES = {"self", "cls"}
+RUNS_CODE = {"exec", "eval", "compile"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Violation:
     owner: str | None
 
     def describe(self) -> str:
+        if not self.line:
+            return f"{self.api} in {self.filename}"
         return f"{self.api} at {self.filename} line {self.line}: `{self.code}`"
 
 
@@ -191,6 +196,8 @@ class StaticChecker:
             if hit:
                 yield node, hit
                 return
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in RUNS_CODE and not resolver.resolve(node.func):
+            yield node, f"{node.func.id}() (code built at run time cannot be checked)"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
             name = _fold_str(node.args[1])
             bases = resolver.resolve(node.args[0])
@@ -249,6 +256,9 @@ class StaticChecker:
 
         gating: dict[str, tuple[Violation, ...]] = {}
         for exercise in exercise_set:
+            if exercise not in definitions:
+                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, "", None),)
+                continue
             found: list[Violation] = []
             for name in _reachable(exercise, definitions, exercise_set):
                 found.extend(owned.get(name, []))

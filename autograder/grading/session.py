@@ -96,10 +96,9 @@ def failure_message(exc: BaseException, hidden: bool) -> str:
 def gate_message(exercise: str, violations: tuple[Violation, ...]) -> str:
     uses = "\n".join(f"  - {v.describe()}" for v in violations)
     return (
-        f"{exercise} was not graded because it uses what this exercise must do by hand "
-        f"(or creates tensors on a fixed device):\n{uses}\n"
-        "  hint: write the computation yourself with basic tensor operations, and create tensors "
-        "on the input's device (device=x.device or torch.*_like)"
+        f"{exercise} was not graded, because of:\n{uses}\n"
+        f"  hint: write {exercise} as a plain `def` that uses basic tensor operations, none of the banned "
+        "functions, and creates tensors on the input's device (device=x.device or torch.*_like)"
     )
 
 

@@ -1,12 +1,9 @@
 """Stand-ins for what a notebook expects from IPython, for use in a worker.
 
 IPython rewrites `%magic` and `!shell` lines into calls on `get_ipython()`.
-Here those calls do nothing, except that the body of a timing or capture cell
-magic still runs, because students put real definitions under `%%time`, and
-so does a `%%writefile something.py` cell, whose code the notebook usually
-imports next.
-Notebooks also call `display(...)` and otter's `grader.check(...)`, which are
-no-ops while grading.
+Here those calls do nothing (the cell magics whose body matters were already
+unwrapped at intake). Notebooks also call `display(...)` and otter's
+`grader.check(...)`, which are no-ops while grading.
 """
 
 from __future__ import annotations
@@ -15,23 +12,17 @@ import sys
 import types
 from typing import Any
 
-RUN_BODY_MAGICS = {"time", "timeit", "capture", "prun"}
-
 
 class QuietIPython:
     """Enough of an InteractiveShell for rewritten notebook code to run."""
 
     def __init__(self, namespace: dict[str, Any]) -> None:
-        self._namespace = namespace
         self.user_ns = namespace
 
     def run_line_magic(self, name: str, line: str, *args: Any) -> None:
         return None
 
     def run_cell_magic(self, name: str, line: str, cell: str) -> None:
-        writes_python = name == "writefile" and line.split()[-1:] and line.split()[-1].endswith(".py")
-        if name in RUN_BODY_MAGICS or writes_python:
-            exec(compile(cell, f"<%%{name} cell>", "exec"), self._namespace)
         return None
 
     def system(self, command: str) -> None:
