@@ -192,3 +192,24 @@ def test_a_lambda_or_alias_counts_as_a_plain_definition():
     code = "def _sm(z, dim=-1):\n    return z\nsoftmax = _sm\ncross_entropy = lambda l, t: l.mean()\ndef accuracy(o, t):\n    return 1.0"
     _, report = gated(code)
     assert report.gating == {}
+
+
+def test_definitions_inside_top_level_blocks_count_and_are_checked():
+    code = """
+    import torch
+    if __name__ == "__main__" or True:
+        def softmax(z, dim=-1):
+            return torch.softmax(z, dim)
+    try:
+        import numpy
+    except ImportError:
+        pass
+    else:
+        def accuracy(o, t):
+            return 1.0
+    def cross_entropy(l, t):
+        return l.mean()
+    """
+    found, report = gated(code)
+    assert found == {"softmax": ["torch.softmax"]}
+    assert set(report.gating) == {"softmax"}

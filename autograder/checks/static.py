@@ -277,12 +277,17 @@ def _unique(violations: Iterable[Violation]) -> list[Violation]:
 
 
 def _defined_names(node: ast.stmt) -> list[str]:
+    """Names a top-level statement defines, also inside `if`/`try`/`with` blocks."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [node.name]
     if isinstance(node, ast.Assign):
         return [t.id for t in node.targets if isinstance(t, ast.Name)]
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return [node.target.id]
+    if isinstance(node, (ast.If, ast.Try, ast.With)):
+        blocks = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
+        blocks += [h.body for h in getattr(node, "handlers", [])]
+        return [name for block in blocks for stmt in block for name in _defined_names(stmt)]
     return []
 
 
