@@ -48,6 +48,8 @@ def render(result: SubmissionResult) -> str:
 
 
 def run_check(folder: Path, file: Path | None) -> int:
+    if folder.is_file() and file is None:
+        folder, file = folder.parent, folder
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; pass your assignment folder (the one with assignment.toml)")
     config = load_config(folder)

@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     release.set_defaults(run=_cmd_release)
 
     check = verbs.add_parser("check", help="run the public tests on your work, with hints")
-    check.add_argument("path", nargs="?", default=".", metavar="PATH", help="your assignment folder (default: .)")
+    check.add_argument("path", nargs="?", default=".", metavar="PATH", help="your assignment folder, or the file in it to check (default: .)")
     check.add_argument("--file", help="the .py or .ipynb to check (default: the one you worked in)")
     check.set_defaults(run=_cmd_check)
 

@@ -144,7 +144,7 @@ def test_check_passes_on_a_correct_module_and_fails_with_hints(tmp_path, course)
     assert stub.returncode == 1
     assert "softmax() is not written yet: it still raises NotImplementedError" in stub.stdout
     shutil.copy(SAMPLES / "cross_entropy_sum.py", folder / "classification.py")
-    wrong = run_cli("check", str(folder), "--file", "classification.py")
+    wrong = run_cli("check", str(folder / "classification.py"))
     assert wrong.returncode == 1
     assert "ok  softmax" in wrong.stdout and "fix cross_entropy" in wrong.stdout
     assert "hint:     average -log softmax" in wrong.stdout and "expected:" in wrong.stdout
