@@ -205,11 +205,16 @@ def find_course(start: Path) -> Path:
     raise UsageError(f"no assignments/ folder found at or above {start}; run this inside the course folder or pass --course")
 
 
+def assignment_names(course: Path) -> list[str]:
+    """The assignment folders of a course, in order."""
+    return sorted(p.name for p in (course / "assignments").iterdir() if (p / CONFIG_NAME).is_file())
+
+
 def load_assignment(course: Path, name: str) -> AssignmentConfig:
     """The master of assignment `name` (a folder name such as 02_classification, or a path)."""
     as_path = Path(name)
     root = as_path if (as_path / CONFIG_NAME).is_file() else course / "assignments" / name
     if not (root / CONFIG_NAME).is_file():
-        known = sorted(p.name for p in (course / "assignments").iterdir() if (p / CONFIG_NAME).is_file())
+        known = assignment_names(course)
         raise UsageError(f"unknown assignment `{name}`; the course at {course} has: {', '.join(known) or 'none'}")
     return load_config(root)

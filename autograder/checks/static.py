@@ -28,13 +28,12 @@ RUNS_CODE = {"exec", "eval", "compile"}
 
 @dataclass(frozen=True)
 class Violation:
-    """One banned use: what was used, where, and which top-level name holds it."""
+    """One banned use: what was used, and where."""
 
     api: str
     filename: str
     line: int
     code: str
-    owner: str | None
 
     def describe(self) -> str:
         if not self.line:
@@ -248,7 +247,7 @@ class StaticChecker:
             for node, api in self._uses(located.node, resolver):
                 line = getattr(node, "lineno", located.node.lineno)
                 code = located.lines[line - 1].strip() if 0 < line <= len(located.lines) else ""
-                violation = Violation(api, located.filename, line, code, owner)
+                violation = Violation(api, located.filename, line, code)
                 if owner is None:
                     ungraded.append(violation)
                 else:
@@ -257,7 +256,7 @@ class StaticChecker:
         gating: dict[str, tuple[Violation, ...]] = {}
         for exercise in exercise_set:
             if exercise not in definitions:
-                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, "", None),)
+                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, ""),)
                 continue
             found: list[Violation] = []
             for name in _reachable(exercise, definitions, exercise_set):
@@ -270,10 +269,7 @@ class StaticChecker:
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:
-    seen: dict[tuple[str, str, int], Violation] = {}
-    for v in violations:
-        seen.setdefault((v.api, v.filename, v.line), v)
-    return list(seen.values())
+    return list(dict.fromkeys(violations))
 
 
 def _defined_names(node: ast.stmt) -> list[str]:
@@ -293,8 +289,6 @@ def _defined_names(node: ast.stmt) -> list[str]:
 
 def _reachable(exercise: str, definitions: dict[str, _Located], exercises: set[str]) -> list[str]:
     """The exercise's own definition and the non-exercise helpers it uses, transitively."""
-    if exercise not in definitions:
-        return []
     order, todo = [exercise], [exercise]
     while todo:
         node = definitions[todo.pop()].node

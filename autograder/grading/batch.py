@@ -29,6 +29,7 @@ from autograder.results import feedback, gradebook, gradescope
 from autograder.results.model import SubmissionResult
 
 _state: dict[str, object] = {}
+GRADEBOOK = "gradebook.csv"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class ClassReport:
 
     @property
     def gradebook(self) -> Path:
-        return self.out / "gradebook.csv"
+        return self.out / GRADEBOOK
 
 
 def student_folders(students: list[str]) -> dict[str, str]:
@@ -160,5 +161,5 @@ def grade_class(
             record(entry, RuntimeError("the grading process died while grading it, twice"))
     finally:
         ordered = tuple(results[e.student] for e in entries if e.student in results)
-        gradebook.write(ordered, config.exercise_names, out / "gradebook.csv")
+        gradebook.write(ordered, config.exercise_names, out / GRADEBOOK)
     return ClassReport(ordered, tuple(skipped), out, folders)

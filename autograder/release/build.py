@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import nbformat
 
-from autograder.config import CONFIG_NAME, AssignmentConfig, load_assignment
+from autograder.config import CONFIG_NAME, AssignmentConfig, assignment_names, load_assignment
 from autograder.errors import UsageError
 from autograder.release.markers import split_solutions
 from autograder.release.notebook import build_notebook
@@ -90,7 +90,7 @@ def release_assignment(course: Path, config: AssignmentConfig) -> Iterator[Path]
 
 def release(course: Path, names: Iterable[str]) -> list[Path]:
     """Release the named assignments (all of them when none is named)."""
-    names = list(names) or sorted(p.name for p in (course / "assignments").iterdir() if (p / CONFIG_NAME).is_file())
+    names = list(names) or assignment_names(course)
     if not names:
         raise UsageError(f"{course / 'assignments'} holds no assignment (a folder with {CONFIG_NAME})")
     written: list[Path] = []

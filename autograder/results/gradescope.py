@@ -41,7 +41,6 @@ def to_json(result: SubmissionResult) -> dict[str, Any]:
             "graded_file": result.origin,
             "isolation": result.isolation,
             "exercises": {e.exercise: {"score": _number(e.score), "max_score": _number(e.max_score)} for e in result.by_exercise()},
-            **result.extra,
         },
     }
 

@@ -6,8 +6,7 @@ exercise by anyone reading results.json, not only by this package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ class SubmissionResult:
     output: str = ""
     isolation: str = "process"
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:

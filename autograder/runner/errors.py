@@ -7,6 +7,11 @@ its message; none of them is ever a grader crash.
 from __future__ import annotations
 
 
+def type_names(exc: BaseException) -> tuple[str, ...]:
+    """An exception's class hierarchy by name, most derived first: what crosses from the worker."""
+    return tuple(cls.__name__ for cls in type(exc).__mro__ if cls is not object)
+
+
 class SubmissionError(Exception):
     """The submission could not answer a call; the message is for the student."""
 
@@ -30,10 +35,9 @@ class BadResult(SubmissionError):
 class StudentException(SubmissionError):
     """The student's code raised; `type_names` is the class hierarchy, most derived first."""
 
-    def __init__(self, message: str, type_names: tuple[str, ...], where: str = "") -> None:
+    def __init__(self, message: str, type_names: tuple[str, ...]) -> None:
         super().__init__(message)
         self.type_names = type_names
-        self.where = where
 
     @classmethod
     def from_call(cls, what: str, type_names: tuple[str, ...], message: str, where: str) -> "StudentException":
@@ -43,7 +47,7 @@ class StudentException(SubmissionError):
             text = f"{what} is not written yet: it still raises NotImplementedError"
         else:
             text = f"{what} raised {kind}: {message}" + (f"\n  at {where}" if where else "")
-        return cls(text, type_names, where)
+        return cls(text, type_names)
 
     @property
     def type_name(self) -> str:

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from autograder.runner.errors import MissingName, StudentException
+from autograder.runner.errors import MissingName, StudentException, type_names
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,7 @@ class LocalSubmission:
                 return target(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
-                types = tuple(c.__name__ for c in type(exc).__mro__ if c is not object)
                 where = f"line {frame.lineno}, in {frame.name}"
-                raise StudentException.from_call(f"{name}()", types, str(exc), where) from None
+                raise StudentException.from_call(f"{name}()", type_names(exc), str(exc), where) from None
 
         return call

@@ -26,6 +26,7 @@ os.dup2(2, 1)
 import torch  # noqa: E402  (the descriptors must move before anything can print)
 
 from autograder.runner import codec, frames, notebook_shims  # noqa: E402
+from autograder.runner.errors import type_names  # noqa: E402
 
 _handles: dict[int, Any] = {}
 
@@ -58,7 +59,7 @@ def _describe_error(exc: BaseException, filenames: set[str]) -> dict[str, Any]:
     else:
         message = str(exc)
     return {
-        "types": [cls.__name__ for cls in type(exc).__mro__ if cls is not object],
+        "types": list(type_names(exc)),
         "message": message,
         "where": _where(exc, filenames),
     }
