@@ -13,7 +13,7 @@ import torch
 from autograder.config import Limits
 from autograder.intake.notebook import notebook_chunks
 from autograder.intake.source import Chunk, SubmissionSource
-from autograder.runner.errors import BadResult, CallTimeout, MissingName, StudentException, WorkerDied
+from autograder.runner.errors import BadResult, CallTimeout, MissingName, StudentException, WorkerDied, WorkerStartFailed
 from autograder.runner.handle import RemoteSubmission
 
 from conftest import module_source
@@ -221,3 +221,25 @@ def test_a_worker_dies_with_its_grader_process(tmp_path):
         time.sleep(0.1)
     os.kill(pid, 9)
     pytest.fail("the worker outlived its grader process")
+
+
+def test_the_load_limit_does_not_count_the_workers_start_up(tmp_path, monkeypatch):
+    slow_python = tmp_path / "slow-python"
+    slow_python.write_text(f"#!/bin/sh\nsleep 3\nexec {sys.executable} \"$@\"\n")
+    slow_python.chmod(0o755)
+    monkeypatch.setattr("autograder.runner.handle.WORKER_PYTHON", str(slow_python))
+    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", Limits(load_timeout_s=1, call_timeout_s=1)) as remote:
+        assert remote.f() == 2
+    assert remote.events == ()
+
+
+def test_a_worker_that_cannot_start_fails_calls_with_a_grader_side_reason(tmp_path, monkeypatch):
+    broken_python = tmp_path / "broken-python"
+    broken_python.write_text("#!/bin/sh\necho 'ImportError: torch is not installed' >&2\nexit 1\n")
+    broken_python.chmod(0o755)
+    monkeypatch.setattr("autograder.runner.handle.WORKER_PYTHON", str(broken_python))
+    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", LIMITS) as remote:
+        with pytest.raises(WorkerStartFailed, match=r"could not start a worker process for your code \(ImportError: torch is not installed\)"):
+            remote.f()
+        with pytest.raises(WorkerStartFailed, match="not run: the grader could not start"):
+            remote.g()

@@ -28,6 +28,10 @@ class WorkerDied(SubmissionError):
     """The worker exited, crashed or was killed during a call."""
 
 
+class WorkerStartFailed(SubmissionError):
+    """No worker could be started: a fault of the grader's machine, not of the submission."""
+
+
 class BadResult(SubmissionError):
     """The submission returned something that cannot cross the process boundary."""
 

@@ -35,10 +35,13 @@ from autograder.runner.errors import (
     StudentException,
     SubmissionError,
     WorkerDied,
+    WorkerStartFailed,
 )
 
 MAX_FRAME_BYTES = 512 * 1024 * 1024
+STARTUP_TIMEOUT_S = 180.0
 ISOLATION = "process"
+WORKER_PYTHON = sys.executable
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "SYSTEMROOT")
 
 
@@ -201,7 +204,7 @@ class RemoteSubmission:
             PYTHONDONTWRITEBYTECODE="1",
         )
         process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.runner.worker"],
+            [WORKER_PYTHON, "-I", "-m", "autograder.runner.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -212,7 +215,27 @@ class RemoteSubmission:
         )
         stderr = cast(io.BufferedReader, process.stderr)
         self._generation += 1
-        return _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
+        worker = _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
+        self._await_start(worker)
+        return worker
+
+    def _await_start(self, worker: _Worker) -> None:
+        """Wait for the worker to say it has started, before any limit on student code runs.
+
+        Starting an interpreter and importing torch takes seconds on a loaded
+        machine; that is the grader's cost, so it has its own generous limit
+        and never counts toward the student's load or call time limits.
+        """
+        assert worker.process.stdout is not None
+        try:
+            frames.read_frame(worker.process.stdout.fileno(), time.monotonic() + STARTUP_TIMEOUT_S, MAX_FRAME_BYTES)
+        except (frames.FrameTimeout, frames.FrameClosed, frames.FrameTooLarge) as exc:
+            worker.stop()
+            last = worker.output.text().strip().splitlines()[-1:] or [type(exc).__name__]
+            raise WorkerStartFailed(
+                f"the grader could not start a worker process for your code ({last[0]}); "
+                "this is not a problem with your code: ask your instructor"
+            ) from None
 
     def _ensure_worker(self) -> _Worker:
         """The running worker, or a new one with the submission loaded.
@@ -231,6 +254,9 @@ class RemoteSubmission:
             worker = self._load(self.source)
             self._active = self.source
             return worker
+        except WorkerStartFailed as failure:
+            self._load_failure = failure
+            raise
         except (CallTimeout, WorkerDied) as failure:
             trimmed = definitions_only(self.source)
             try:

@@ -152,6 +152,7 @@ def _flush_student_output() -> None:
 
 
 def main() -> None:
+    _reply({"status": "started"})
     header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
     _reply({"status": "ready", "errors": errors})
