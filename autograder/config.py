@@ -8,10 +8,12 @@ file by hand.
 
 from __future__ import annotations
 
+import keyword
+import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Collection, Mapping, TypeGuard, TypeVar
 
 from autograder.errors import UsageError
 
@@ -22,6 +24,101 @@ else:  # pragma: no cover
 
 CONFIG_NAME = "assignment.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+T = TypeVar("T")
+Table = Mapping[str, Any]
+Parse = Callable[[object, str], T]
+NOTHING: tuple[str, ...] = ()
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """TOML booleans are Python ints, but `true` seconds or points is always a typo."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _seconds(value: object, where: str) -> float:
+    """A time limit, kept as written (10 or 10.0) so the student's copy of the config reads the same."""
+    if _is_number(value) and math.isfinite(value) and value > 0:
+        return value
+    raise UsageError(f"{where}: must be a number of seconds > 0, got {value!r}")
+
+
+def _count(value: object, where: str) -> int:
+    """A size or a count: half a byte or a fractional number of failures means a typo."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise UsageError(f"{where}: must be a whole number > 0, got {value!r}")
+
+
+def _string(value: object, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise UsageError(f"{where}: must be a string, got {value!r}")
+
+
+def _identifier(value: object, where: str) -> str:
+    """Module and exercise names become imports, `def` names and otter file names."""
+    text = _string(value, where)
+    if text.isidentifier() and not keyword.iskeyword(text):
+        return text
+    raise UsageError(f"{where}: must be a Python name (letters, digits and _, not starting with a digit), got {text!r}")
+
+
+def _folder_name(value: object, where: str) -> str:
+    """The release replaces `student_template/<name>/` wholesale, so the name must not reach outside it."""
+    text = _string(value, where)
+    if text.strip() and text not in (".", "..") and not {"/", "\\"} & set(text):
+        return text
+    raise UsageError(f"{where}: must be a plain folder name (no / or \\), got {text!r}")
+
+
+def _str_list(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise UsageError(f"{where}: must be a list of strings, got {value!r}")
+
+
+def _table(value: object, where: str) -> Table:
+    if isinstance(value, dict):
+        return value
+    raise UsageError(f"{where}: must be a table, got {value!r}")
+
+
+def _known_keys(table: Table, known: Collection[str], where: str) -> None:
+    """Name the known keys, so that a misspelt key is caught instead of silently keeping a default."""
+    extra = set(table) - set(known)
+    if extra:
+        raise UsageError(f"{where}: unknown keys {sorted(extra)}; known: {sorted(known)}")
+
+
+def _required(table: Table, key: str, parse: Parse[T], where: str) -> T:
+    if key not in table:
+        raise UsageError(f"{where}: missing key `{key}`")
+    return parse(table[key], f"{where} {key}")
+
+
+def _optional(table: Table, key: str, parse: Parse[T], where: str, default: T) -> T:
+    return parse(table[key], f"{where} {key}") if key in table else default
+
+
+def _section(raw: Table, key: str, where: str, required: bool = False) -> Table:
+    """A top-level table, named in messages as `[key]`, the way the instructor writes it."""
+    if required and key not in raw:
+        raise UsageError(f"{where}: missing key `{key}`")
+    return _table(raw.get(key, {}), f"{where} [{key}]")
+
+
+def _exercise_subset(chosen: tuple[str, ...], names: Collection[str], where: str) -> tuple[str, ...]:
+    unknown = set(chosen) - set(names)
+    if unknown:
+        raise UsageError(f"{where}: unknown exercises {sorted(unknown)}; known: {sorted(names)}")
+    return chosen
+
+
+def _limit(default: T, parse: Parse[T]) -> T:
+    """A limit's default and the parser that validates an instructor's value for it."""
+    result: T = field(default=default, metadata={"parse": parse})
+    return result
 
 
 @dataclass(frozen=True)
@@ -37,18 +134,26 @@ class Exercise:
 class Limits:
     """Limits applied to the student's worker process."""
 
-    call_timeout_s: float = 10.0
-    load_timeout_s: float = 60.0
-    output_limit_bytes: int = 64_000
-    max_failures_per_function: int = 2
+    call_timeout_s: float = _limit(10.0, _seconds)
+    load_timeout_s: float = _limit(60.0, _seconds)
+    output_limit_bytes: int = _limit(64_000, _count)
+    max_failures_per_function: int = _limit(2, _count)
+
+    @classmethod
+    def from_table(cls, table: Table, where: str) -> Limits:
+        """The limits a config sets, each checked by its field's parser; the others keep their defaults."""
+        parsers = {f.name: f.metadata["parse"] for f in fields(cls)}
+        _known_keys(table, parsers, where)
+        return cls(**{key: parsers[key](raw, f"{where} {key}") for key, raw in table.items()})
 
 
 @dataclass(frozen=True)
 class Sample:
-    """A known submission and the exercises on which it must lose points."""
+    """A known submission, the exercises on which it must lose points, and those on which it must score 0."""
 
     file: str
     loses: tuple[str, ...]
+    scores_zero: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,20 +211,80 @@ class AssignmentConfig:
             ) from None
 
 
-def _require(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    if key not in table:
-        raise UsageError(f"{where}: missing key `{key}`")
-    value = table[key]
-    if not isinstance(value, kind):
-        raise UsageError(f"{where}: `{key}` must be a {kind.__name__}, got {value!r}")
-    return value
+TOP_LEVEL_KEYS = ("name", "module", "title", "intro", "exercises", "banned", "points", "limits", "grading", "samples")
 
 
-def _str_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{where}: `{key}` must be a list of strings")
-    return tuple(value)
+def _exercise(name: str, value: object, where: str) -> Exercise:
+    where = f"{where} [exercises.{name}]"
+    _identifier(name, where)
+    spec = _table(value, where)
+    _known_keys(spec, ("title", "prose"), where)
+    return Exercise(
+        name=name,
+        title=_optional(spec, "title", _string, where, name),
+        prose=_optional(spec, "prose", _string, where, "").strip(),
+    )
+
+
+def _exercises(raw: Table, where: str) -> tuple[Exercise, ...]:
+    table = _section(raw, "exercises", where, required=True)
+    if not table:
+        raise UsageError(f"{where} [exercises]: no exercises; add one table per graded function, e.g. [exercises.softmax]")
+    return tuple(_exercise(name, spec, where) for name, spec in table.items())
+
+
+def _banned(raw: Table, names: tuple[str, ...], where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The banned APIs and the exercises they apply to (all of them unless listed)."""
+    table = _section(raw, "banned", where)
+    where = f"{where} [banned]"
+    _known_keys(table, ("apis", "exercises"), where)
+    apis = _optional(table, "apis", _str_list, where, NOTHING)
+    applies_to = _optional(table, "exercises", _str_list, where, NOTHING) or names
+    return apis, _exercise_subset(applies_to, names, where)
+
+
+def _points(raw: Table, where: str) -> dict[str, float]:
+    table = _section(raw, "points", where, required=True)
+    points: dict[str, float] = {}
+    for test, value in table.items():
+        if not (_is_number(value) and math.isfinite(value) and value >= 0):
+            raise UsageError(f"{where} [points]: `{test}` must be a number >= 0, got {value!r}")
+        points[test] = float(value)
+    return points
+
+
+def _visibility(raw: Table, where: str) -> str:
+    grading = _section(raw, "grading", where)
+    where = f"{where} [grading]"
+    _known_keys(grading, ("hidden_visibility",), where)
+    visibility = grading.get("hidden_visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise UsageError(f"{where}: hidden_visibility must be one of {VISIBILITIES}, got {visibility!r}")
+    return str(visibility)
+
+
+def _sample(name: str, value: object, names: tuple[str, ...], where: str) -> Sample:
+    where = f"{where} [samples.{name}]"
+    spec = _table(value, where)
+    _known_keys(spec, ("file", "loses", "scores_zero"), where)
+    loses = _exercise_subset(_optional(spec, "loses", _str_list, where, NOTHING), names, where)
+    scores_zero = _exercise_subset(_optional(spec, "scores_zero", _str_list, where, NOTHING), names, where)
+    not_lost = set(scores_zero) - set(loses)
+    if not_lost:
+        raise UsageError(f"{where}: scores_zero {sorted(not_lost)} must also be listed in loses, since scoring 0 loses points")
+    return Sample(file=_required(spec, "file", _string, where), loses=loses, scores_zero=scores_zero)
+
+
+def _samples(raw: Table, names: tuple[str, ...], where: str) -> dict[str, Sample]:
+    table = _section(raw, "samples", where)
+    return {name: _sample(name, spec, names, where) for name, spec in table.items()}
+
+
+def _read(path: Path) -> Table:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
 
 
 def load_config(root: Path) -> AssignmentConfig:
@@ -128,69 +293,26 @@ def load_config(root: Path) -> AssignmentConfig:
     path = root / CONFIG_NAME
     if not path.is_file():
         raise UsageError(f"{root}: not an assignment folder (no {CONFIG_NAME})")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
-
+    raw = _read(path)
     where = str(path)
-    exercises_raw = _require(raw, "exercises", dict, where)
-    exercises = tuple(
-        Exercise(
-            name=name,
-            title=str(spec.get("title", name)),
-            prose=str(spec.get("prose", "")).strip(),
-        )
-        for name, spec in exercises_raw.items()
-    )
-    names = {e.name for e in exercises}
-
-    banned_raw = raw.get("banned", {})
-    banned_in = _str_list(banned_raw, "exercises", f"{where} [banned]") or tuple(e.name for e in exercises)
-    unknown = set(banned_in) - names
-    if unknown:
-        raise UsageError(f"{where} [banned]: unknown exercises {sorted(unknown)}")
-
-    points_raw = _require(raw, "points", dict, where)
-    points: dict[str, float] = {}
-    for test, value in points_raw.items():
-        if not isinstance(value, (int, float)) or value < 0:
-            raise UsageError(f"{where} [points]: `{test}` must be a number >= 0")
-        points[test] = float(value)
-
-    limits_raw = raw.get("limits", {})
-    known_limits = set(Limits.__dataclass_fields__)
-    extra = set(limits_raw) - known_limits
-    if extra:
-        raise UsageError(f"{where} [limits]: unknown keys {sorted(extra)}; known: {sorted(known_limits)}")
-    limits = Limits(**limits_raw)
-
-    grading = raw.get("grading", {})
-    visibility = grading.get("hidden_visibility", "visible")
-    if visibility not in VISIBILITIES:
-        raise UsageError(f"{where} [grading]: hidden_visibility must be one of {VISIBILITIES}")
-
-    samples: dict[str, Sample] = {}
-    for sample_name, spec in raw.get("samples", {}).items():
-        loses = _str_list(spec, "loses", f"{where} [samples.{sample_name}]")
-        unknown = set(loses) - names
-        if unknown:
-            raise UsageError(f"{where} [samples.{sample_name}]: unknown exercises {sorted(unknown)}")
-        samples[sample_name] = Sample(file=_require(spec, "file", str, where), loses=loses)
-
+    _known_keys(raw, TOP_LEVEL_KEYS, where)
+    module = _required(raw, "module", _identifier, where)
+    exercises = _exercises(raw, where)
+    names = tuple(e.name for e in exercises)
+    banned, banned_in = _banned(raw, names, where)
     return AssignmentConfig(
-        name=str(raw.get("name", root.name)),
+        name=_optional(raw, "name", _folder_name, where, root.name),
         root=root,
-        module=_require(raw, "module", str, where),
-        title=str(raw.get("title", root.name)),
-        intro=str(raw.get("intro", "")).strip(),
+        module=module,
+        title=_optional(raw, "title", _string, where, root.name),
+        intro=_optional(raw, "intro", _string, where, "").strip(),
         exercises=exercises,
-        banned=_str_list(banned_raw, "apis", f"{where} [banned]"),
+        banned=banned,
         banned_in=banned_in,
-        points=points,
-        limits=limits,
-        hidden_visibility=visibility,
-        samples=samples,
+        points=_points(raw, where),
+        limits=Limits.from_table(_section(raw, "limits", where), f"{where} [limits]"),
+        hidden_visibility=_visibility(raw, where),
+        samples=_samples(raw, names, where),
     )
 
 
