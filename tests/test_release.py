@@ -6,8 +6,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import run_cli
 
-from autograder.config import load_assignment
+from autograder.config import load_assignment, load_config
 from autograder.errors import UsageError
 from autograder.release.build import release
 from autograder.release.markers import split_solutions
@@ -87,7 +88,7 @@ def test_reference_passes_every_public_and_hidden_test(course, classification, r
     source = read_entry(course / "reference" / "02_classification" / "classification.py", classification.module)
     result = grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module)
     assert result.score == result.max_score > 0
-    assert [t.name for t in result.tests if not t.passed] == []
+    assert [t.name for t in result.tests if t.failed] == []
 
 
 def test_student_stub_scores_nothing(course, classification, reference_module):
@@ -117,3 +118,116 @@ def test_marker_mistakes_name_the_line(text, message):
 def test_unknown_assignment_is_a_usage_error(course):
     with pytest.raises(UsageError, match="unknown assignment `99_nothing`; the course at .* has: 02_classification"):
         load_assignment(course, "99_nothing")
+
+
+TINY_MASTER = '''"""Two tiny exercises."""
+
+
+def double(x):
+    """Twice x."""
+    # BEGIN SOLUTION
+    return 2 * x
+    # END SOLUTION
+
+
+def triple(x):
+    """Three times x."""
+    # BEGIN SOLUTION
+    return 3 * x
+    # END SOLUTION
+'''
+
+TINY_CONFIG = """
+module = "tiny"
+[exercises.double]
+[exercises.triple]
+[points]
+test_double_keywords = 1
+test_double_title_keyword = 2
+test_triple_module_attribute = 0.5
+test_triple_hidden = 4
+"""
+
+TINY_PUBLIC_TESTS = '''import pytest
+
+from autograder import testing
+from autograder.testing import check, graded
+
+
+@graded(exercise="double", title="doubles {x}")
+@pytest.mark.parametrize("x", [1, 2])
+def test_double_keywords(submission, x):
+    check.close(submission.double(x), 2 * x, what="double(x)", inputs=f"x = {x}", rtol=0, atol=0)
+
+
+@graded("double", title="doubles a negative number")
+def test_double_title_keyword(submission):
+    check.close(submission.double(-3), -6, what="double(-3)", rtol=0, atol=0)
+
+
+@testing.graded(title="triples 2", exercise="triple")
+def test_triple_module_attribute(submission):
+    check.close(submission.triple(2), 6, what="triple(2)", rtol=0, atol=0)
+'''
+
+
+def _tiny_course(root: Path, public_tests: str = TINY_PUBLIC_TESTS) -> Path:
+    master = root / "assignments" / "01_tiny"
+    (master / "tests" / "public").mkdir(parents=True)
+    (master / "tiny.py").write_text(TINY_MASTER)
+    (master / "assignment.toml").write_text(TINY_CONFIG)
+    (master / "tests" / "public" / "test_tiny.py").write_text(public_tests)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_release(tmp_path_factory) -> Path:
+    course = _tiny_course(tmp_path_factory.mktemp("tiny"))
+    release(course, [])
+    return course
+
+
+def test_keyword_style_public_tests_are_released(tiny_release):
+    template = tiny_release / "student_template" / "01_tiny"
+    assert load_config(template).points == {
+        "test_double_keywords": 1,
+        "test_double_title_keyword": 2,
+        "test_triple_module_attribute": 0.5,
+    }
+    double, triple = (template / "tests" / "double.py").read_text(), (template / "tests" / "triple.py").read_text()
+    assert 'run_public_test(env, "test_tiny.py", "test_double_keywords")' in double
+    assert 'run_public_test(env, "test_tiny.py", "test_double_title_keyword")' in double
+    assert 'run_public_test(env, "test_tiny.py", "test_triple_module_attribute")' in triple
+    assert "test_triple" not in double
+
+
+def test_check_passes_on_a_release_with_keyword_style_tests(tiny_release, tmp_path):
+    folder = tmp_path / "01_tiny"
+    shutil.copytree(tiny_release / "student_template" / "01_tiny", folder)
+    shutil.copy(tiny_release / "reference" / "01_tiny" / "tiny.py", folder / "tiny.py")
+    result = run_cli("check", str(folder), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "public total  4.5 / 4.5" in result.stdout, "two cases of 1 point, 2 points and 0.5 points"
+
+
+@pytest.mark.parametrize(
+    "decorated, message",
+    [
+        (
+            'EXERCISE = "double"\n\n\n@graded(EXERCISE, "t")\ndef test_double(submission):\n    pass\n',
+            r"test_tiny.py:5: `test_double`: write the exercise of @graded as a literal string",
+        ),
+        (
+            '@graded(title="t")\ndef test_double(submission):\n    pass\n',
+            r"test_tiny.py:2: `test_double`: write the exercise of @graded as a literal string",
+        ),
+        (
+            'class TestDouble:\n    @graded("double", "t")\n    def test_double(self, submission):\n        pass\n',
+            r"test_tiny.py:3: `test_double`: a graded public test must be a module-level `def`",
+        ),
+    ],
+)
+def test_graded_test_the_release_cannot_list_is_a_usage_error(tmp_path, decorated, message):
+    course = _tiny_course(tmp_path, "from autograder.testing import graded\n" + decorated)
+    with pytest.raises(UsageError, match=message):
+        release(course, [])
