@@ -1,7 +1,8 @@
 """The `autograder` command: a thin layer of argument parsing over the package.
 
 Every verb maps to one function; anything the user got wrong surfaces as a
-UsageError, printed as one clear message with exit status 2.
+UsageError, printed as one clear message with exit status 2, and a failure of
+the grader itself as a GraderError, with exit status 3.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from autograder.errors import UsageError
+from autograder.errors import GraderError, UsageError
 
 
 def _fmt(value: float) -> str:
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2
+    except GraderError as exc:
+        print(f"autograder: internal error: {exc}\nplease report this with the command you ran", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("autograder: interrupted; results written so far are kept", file=sys.stderr)
         return 130

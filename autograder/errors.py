@@ -7,3 +7,7 @@ a traceback, so every message must say which file is wrong and what to do.
 
 class UsageError(Exception):
     """A mistake in the command line, a config file or an input folder."""
+
+
+class GraderError(Exception):
+    """The grader itself failed (not the submission, not the user): the message says where."""

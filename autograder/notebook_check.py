@@ -30,6 +30,6 @@ def run_public_test(env: dict[str, Any], test_file: str, function: str) -> None:
         [TestDir(config.public_tests, hidden=False)],
         only=[f"{path}::{function}"],
     )
-    failed = [r for r in results if not r.passed]
+    failed = [r for r in results if r.failed]
     if failed:
         raise AssertionError("\n\n".join(f"{r.name}\n{r.output}" for r in failed))

@@ -8,10 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assignments" / "02_classification" / "samples"
+# Without a GPU the accuracy device test (0.5 points) is skipped: it counts on neither side.
+FULL = 36 if torch.cuda.is_available() else 35.5
 
 HOSTILE = {
     "hangs_in_softmax.py": "def softmax(logits, dim=-1):\n    while True:\n        pass\n",
@@ -76,25 +79,50 @@ def test_every_student_gets_results_and_feedback(graded_class):
     for student in students:
         result = _result(out, student)
         assert {"score", "max_score", "tests", "output"} <= set(result)
-        assert result["max_score"] == 36
+        assert result["max_score"] == FULL == sum(t["max_score"] for t in result["tests"])
         assert all(re.match(r"^(softmax|cross_entropy|accuracy): ", t["name"]) for t in result["tests"])
-        assert all(t["status"] in ("passed", "failed") for t in result["tests"])
+        assert all(t["status"] in ("passed", "failed", "skipped") for t in result["tests"])
+        assert all(t["max_score"] == 0 for t in result["tests"] if t["status"] == "skipped")
         assert (out / student / "feedback.md").read_text().startswith(f"# Feedback for {student}")
 
 
 def test_correct_work_in_every_form_gets_full_marks(graded_class):
     _, out = graded_class
     for student in ("alice", "bob", "dave"):
-        assert _result(out, student)["score"] == 36, student
+        assert _result(out, student)["score"] == FULL, student
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="with a GPU the device tests run for real")
+def test_a_device_test_that_cannot_run_here_is_skipped_not_passed(graded_class):
+    _, out = graded_class
+    tests = {t["name"]: t for t in _result(out, "alice")["tests"]}
+    skipped = tests["accuracy: works on the input's device"]
+    assert (skipped["status"], skipped["score"], skipped["max_score"]) == ("skipped", 0, 0)
+    assert "needs a GPU, and this grader has none" in skipped["output"]
+    assert "- [SKIP] works on the input's device (not counted)" in (out / "alice" / "feedback.md").read_text()
+    assert tests["softmax: stays on the input's device"]["status"] == "passed"
+
+
+def test_no_message_repeats_its_prefix(graded_class):
+    _, out = graded_class
+    texts = []
+    for results in out.glob("*/results.json"):
+        data = json.loads(results.read_text())
+        texts += [data["output"], *(t["output"] for t in data["tests"])]
+    texts += [feedback.read_text() for feedback in out.glob("*/feedback.md")]
+    doubled = [m.group(0) for text in texts for m in re.finditer(r"\b([a-z][a-z ]*:) \1", text)]
+    assert not doubled
 
 
 def test_gradebook_has_a_row_per_student_and_a_column_per_exercise(graded_class):
     _, out = graded_class
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
-    assert list(rows[0]) == ["student", "softmax", "cross_entropy", "accuracy", "total"]
+    assert list(rows[0]) == ["student", "softmax", "cross_entropy", "accuracy", "total", "max_score", "skipped_tests"]
     by_student = {r["student"]: r for r in rows}
-    assert by_student["carol"]["softmax"] == "10" and by_student["carol"]["total"] == "33"
+    assert by_student["carol"]["softmax"] == "10" and float(by_student["carol"]["total"]) == FULL - 3
     assert by_student["erin"]["total"] == "0"
+    assert {r["max_score"] for r in rows} == {f"{FULL:g}"}
+    assert by_student["alice"]["skipped_tests"] == ("0" if torch.cuda.is_available() else "1")
 
 
 def test_unreadable_and_ambiguous_submissions_get_a_clear_zero(graded_class):
@@ -134,7 +162,7 @@ def test_killing_the_grader_process_costs_that_student_only(graded_class):
     result = _result(out, "kills_the_grader")
     assert result["score"] == 0
     assert "the grader failed on this submission" in result["output"]
-    assert _result(out, "alice")["score"] == 36
+    assert _result(out, "alice")["score"] == FULL
 
 
 def test_check_passes_on_a_correct_module_and_fails_with_hints(tmp_path, course):
@@ -163,6 +191,34 @@ def test_grading_with_a_stale_reference_is_refused(tmp_path, fast_course):
     completed = run_cli("grade", "02_classification", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--course", str(course))
     assert completed.returncode == 2
     assert "is older than" in completed.stderr and "run `autograder release 02_classification`" in completed.stderr
+
+
+def test_grading_nothing_is_a_usage_error_naming_the_folder(tmp_path, course):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    completed = run_cli("grade", "02_classification", str(empty), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 2
+    assert f"autograder: error: {empty} holds no submission to grade" in completed.stderr
+    (empty / "notes.txt").write_text("hello")
+    (empty / "data.csv").write_text("1,2")
+    completed = run_cli("grade", "02_classification", str(empty), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 2
+    assert "skipped: data.csv (not a submission" in completed.stderr and "notes.txt (not a submission" in completed.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_grading_with_tests_the_reference_fails_is_refused(tmp_path, fast_course):
+    course = tmp_path / "course"
+    shutil.copytree(fast_course, course)
+    tests = course / "assignments" / "02_classification" / "tests" / "hidden" / "test_softmax.py"
+    tests.write_text(tests.read_text().replace("torch.full((2, 4), 0.25)", "torch.full((2, 4), 0.3)"))
+    (tmp_path / "class").mkdir()
+    shutil.copy(SAMPLES / "correct_module.py", tmp_path / "class" / "alice.py")
+    completed = run_cli("grade", "02_classification", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--course", str(course))
+    assert completed.returncode == 2, completed.stdout
+    assert "the reference solution fails 1 test(s) of 02_classification" in completed.stderr
+    assert "softmax: equal logits give equal probabilities: softmax(logits) is wrong" in completed.stderr
+    assert not (tmp_path / "out" / "alice").exists()
 
 
 def test_usage_errors_are_one_clear_line(tmp_path, course):

@@ -1,7 +1,9 @@
 """Golden files: the exact results.json and feedback.md of a known mistake.
 
 Set AUTOGRADER_UPDATE_GOLDEN=1 to rewrite them after an intended change, and
-review the diff like any other change.
+review the diff like any other change. Device tests run on the meta device
+here even where a GPU is present, so that the files are the same on every
+machine.
 """
 
 import json
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.checks.devices import META
 from autograder.grading.grade import grade_source, suite_dirs
 from autograder.intake.discover import read_entry
 from autograder.results import feedback, gradescope
@@ -21,7 +24,7 @@ UPDATE = os.environ.get("AUTOGRADER_UPDATE_GOLDEN") == "1"
 @pytest.fixture(scope="module")
 def naive_softmax(classification, reference_module):
     source = read_entry(classification.samples_dir / "naive_softmax.py", classification.module)
-    return grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module)
+    return grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module, device=META)
 
 
 def _compare(name: str, text: str) -> None:

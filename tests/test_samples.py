@@ -22,6 +22,8 @@ def test_sample_loses_points_exactly_where_expected(name, classification, refere
     losing = sorted(e for e, (got, full) in scores.items() if got < full)
     failures = [f"{t.name}: {t.output.splitlines()[0] if t.output else ''}" for t in result.tests if not t.passed]
     assert losing == sorted(sample.loses), f"{name}: {scores}\n" + "\n".join(failures)
+    earning = [e for e in sample.scores_zero if scores[e][0] > 0]
+    assert not earning, f"{name}: every value is wrong, yet it earns points on {earning}: {scores}"
 
 
 def test_every_sample_file_is_declared(classification):

@@ -4,9 +4,12 @@ import textwrap
 
 import pytest
 
+from autograder.checks.devices import META
+from autograder.checks.static import StaticReport, Violation
 from autograder.config import load_config
-from autograder.errors import UsageError
-from autograder.grading.session import TestDir, run_tests
+from autograder.errors import GraderError, UsageError
+from autograder.grading.session import GradingPlugin, TestDir, run_tests
+from autograder.results.model import Outcome
 from autograder.runner.local import LocalSubmission
 
 CONFIG = """
@@ -65,11 +68,20 @@ def test_public_failures_show_expected_and_hint(tmp_path):
     assert "expected: 2 (float)" in results[0].output and "hint:     double it" in results[0].output
 
 
-def test_skipped_tests_are_reported_for_no_points(tmp_path):
+def test_skipped_tests_are_skipped_for_no_points_not_passed(tmp_path):
     tests = TESTS.replace('@graded("f", "value")', '@graded("f", "value")\n@pytest.mark.skipif(True, reason="needs CUDA")')
     config, dirs = make(tmp_path, tests=tests)
     results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
-    assert (results[-1].name, results[-1].max_score, results[-1].output) == ("f: value", 0.0, "skipped, for no points: needs CUDA")
+    skipped = results[-1]
+    assert (skipped.name, skipped.score, skipped.max_score, skipped.output) == ("f: value", 0.0, 0.0, "needs CUDA")
+    assert skipped.outcome is Outcome.SKIPPED and not skipped.passed and not skipped.failed
+
+
+def test_a_skip_inside_a_test_is_skipped_for_no_points(tmp_path):
+    tests = TESTS.replace("    check.close(submission.f(torch.tensor(3.0)), 6.0", "    pytest.skip('no second device')\n    check.close(submission.f(torch.tensor(3.0)), 6.0")
+    config, dirs = make(tmp_path, tests=tests)
+    results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+    assert [(r.outcome, r.max_score, r.output) for r in results[-1:]] == [(Outcome.SKIPPED, 0.0, "no second device")]
 
 
 def test_a_crashing_test_reports_what_it_could_not_use(tmp_path):
@@ -88,6 +100,11 @@ def test_a_crashing_test_reports_what_it_could_not_use(tmp_path):
         (TESTS.replace('@graded("f", "value")\n', ""), CONFIG, "has no @graded"),
         (TESTS.replace('"doubles {x}"', '"doubles {y}"'), CONFIG, "unknown parameter 'y'"),
         (TESTS + "\ndef broken(:\n", CONFIG, "cannot collect"),
+        (
+            TESTS.replace('check.close(submission.f(torch.tensor(3.0)), 6.0, what="f(3)", rtol=0, atol=1e-9)', 'check.dtype(submission.f(torch.tensor(3.0)), torch.float32, what="f(3)")'),
+            CONFIG,
+            "test_value gave points without comparing a value",
+        ),
     ],
 )
 def test_test_suite_mistakes_are_usage_errors(tmp_path, tests, config, message):
@@ -95,3 +112,53 @@ def test_test_suite_mistakes_are_usage_errors(tmp_path, tests, config, message):
     message = message or "two tests are named `f: doubles 1`"
     with pytest.raises(UsageError, match=message):
         run_tests(config_obj, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+
+
+def test_a_test_that_stops_the_session_is_an_error_not_a_shorter_result(tmp_path):
+    tests = TESTS.replace('def test_value(submission):\n', 'def test_value(submission):\n    pytest.exit("stopped")\n')
+    config, dirs = make(tmp_path, tests=tests)
+    with pytest.raises(GraderError, match="was interrupted"):
+        run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+
+
+def test_an_internal_error_of_pytest_is_reported(tmp_path, monkeypatch):
+    def broken_hook(self, item, call):
+        raise RuntimeError("a bug in a hook")
+        yield
+
+    monkeypatch.setattr(GradingPlugin, "pytest_runtest_makereport", pytest.hookimpl(wrapper=True)(broken_hook))
+    config, dirs = make(tmp_path)
+    with pytest.raises(GraderError, match=r"hit an internal error:(.|\n)*a bug in a hook"):
+        run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+
+
+def test_tests_that_ran_without_a_result_make_the_session_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(GradingPlugin, "_record", lambda self, item, outcome, output: None)
+    config, dirs = make(tmp_path)
+    with pytest.raises(GraderError, match="recorded 0 results for 3 tests"):
+        run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+
+
+GPU_TEST = TESTS + '''
+
+@graded("f", "on the GPU")
+def test_gpu(submission, gpu):
+    check.on_device(gpu, submission.f, (torch.tensor(3.0),), 6.0, what="f(3)", rtol=0, atol=1e-9)
+'''
+
+
+@pytest.mark.parametrize("gated", [False, True])
+def test_a_test_that_needs_a_gpu_is_skipped_without_one_for_every_student(tmp_path, gated):
+    config, dirs = make(tmp_path, tests=GPU_TEST, config=CONFIG + "test_gpu = 0.5\n")
+    static = StaticReport({"f": (Violation("torch.softmax", "m.py", 2, "torch.softmax(x)"),)} if gated else {}, ())
+    results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs, static=static, device=META)
+    gpu = [r for r in results if r.title == "on the GPU"]
+    assert [(r.outcome, r.max_score) for r in gpu] == [(Outcome.SKIPPED, 0.0)]
+    assert "needs a GPU, and this grader has none" in gpu[0].output
+    assert sum(r.max_score for r in results) == 3.0
+
+
+def test_a_device_test_that_misuses_the_meta_device_is_the_instructors_problem(tmp_path):
+    config, dirs = make(tmp_path, tests=GPU_TEST.replace("submission, gpu", "submission, device").replace("(gpu,", "(device,"), config=CONFIG + "test_gpu = 0.5\n")
+    with pytest.raises(UsageError, match="test_gpu: check.on_device cannot check f.3. on the meta device"):
+        run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs, device=META)

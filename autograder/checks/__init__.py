@@ -4,18 +4,26 @@ Each check compares what a student function returned with what it should
 have, and on failure raises a CheckFailure that says what was checked, on
 which input, what came back and how to fix it. Numeric checks use explicit
 tolerances; nothing compares floats for equality.
+
+Property checks (dtype, device, shape, type) say nothing about whether a
+value is right, so a test that awards points must also compare a value with
+`close`; `count_comparisons` lets the grading session verify that it did.
 """
 
 from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from typing import Any, Iterator
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator
 
+import pytest
 import torch
 
 from autograder.checks.describe import describe
+from autograder.checks.devices import meta_cannot_run, same_device
 from autograder.checks.failure import CheckFailure
+from autograder.errors import UsageError
 from autograder.runner.errors import StudentException, SubmissionError
 
 __all__ = [
@@ -25,12 +33,42 @@ __all__ = [
     "shape",
     "dtype",
     "device",
+    "on_device",
     "finite",
     "python_float",
     "no_grad",
     "raises",
     "that",
 ]
+
+DEVICE_HINT = "create new tensors with device=x.device (or torch.*_like) instead of a fixed device"
+
+
+class Comparisons:
+    """How many values a test compared with `close`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_comparisons: ContextVar[Comparisons | None] = ContextVar("comparisons", default=None)
+
+
+@contextmanager
+def count_comparisons() -> Iterator[Comparisons]:
+    """Count the value comparisons made inside the block (one test's body)."""
+    counter = Comparisons()
+    token = _comparisons.set(counter)
+    try:
+        yield counter
+    finally:
+        _comparisons.reset(token)
+
+
+def _compared() -> None:
+    counter = _comparisons.get()
+    if counter is not None:
+        counter.count += 1
 
 
 def that(condition: bool, problem: str, *, got: Any = None, inputs: str | None = None, hint: str | None = None) -> None:
@@ -72,12 +110,79 @@ def dtype(got: Any, expected: torch.dtype, *, what: str, inputs: str | None = No
 
 def device(got: Any, expected: torch.device, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
     tensor = is_tensor(got, what=what, inputs=inputs)
-    if tensor.device != expected:
+    if not same_device(tensor.device, expected):
         raise CheckFailure(
             f"{what} should stay on the input's device {expected}, but is on {tensor.device}",
             inputs=inputs,
-            hint=hint or "create new tensors with device=x.device (or torch.*_like) instead of a fixed device",
+            hint=hint or DEVICE_HINT,
         )
+
+
+def _to_device(value: Any, target: torch.device) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.to(target)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_device(v, target) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_device(v, target) for k, v in value.items()}
+    return value
+
+
+def _tensors(value: Any) -> Iterator[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+
+
+def on_device(
+    target: torch.device,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    expected: Any,
+    *,
+    what: str,
+    rtol: float,
+    atol: float,
+    kwargs: dict[str, Any] | None = None,
+    inputs: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """`function` gives `expected` for `args` on the CPU, and again with every tensor
+    argument moved to `target`, where every tensor it returns must stay.
+
+    The CPU value comes first, so that a wrong function earns nothing for
+    keeping its device. On the meta device (no GPU here) values cannot be
+    compared, and code that needs values cannot run: such a test is skipped,
+    for no points either way, rather than passed or failed. A function that
+    returns a number always needs values, so its test asks for the `gpu`
+    fixture, which exists only where there is a GPU.
+    """
+    if target.type == "meta" and next(_tensors(expected), None) is None:
+        raise UsageError(
+            f"check.on_device cannot check {what} on the meta device: a function that returns a number needs "
+            "tensor values, which meta tensors do not have; ask for the `gpu` fixture instead of `device`"
+        )
+    kwargs = kwargs or {}
+    close(function(*args, **kwargs), expected, what=what, inputs=inputs, rtol=rtol, atol=atol, hint=hint)
+    where = f"{inputs + ', ' if inputs else ''}on {target}"
+    try:
+        got = function(*_to_device(args, target), **_to_device(kwargs, target))
+    except StudentException as exc:
+        if target.type == "meta" and meta_cannot_run(str(exc)):
+            pytest.skip(
+                f"not checked on this machine: {what} reads tensor values (.item(), a boolean mask, `if` on a tensor, ...), "
+                "which the meta device that stands in for a GPU here cannot do; a grader with a GPU checks it"
+            )
+        raise CheckFailure(f"{what} fails for inputs on {target}: {exc}", inputs=where, hint=hint or DEVICE_HINT) from None
+    for tensor in _tensors(got):
+        device(tensor, target, what=what, inputs=where)
+    if target.type != "meta":
+        close(got, expected, what=f"{what} on {target}", inputs=where, rtol=rtol, atol=atol, hint=hint)
 
 
 def finite(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> None:
@@ -137,6 +242,7 @@ def close(
     must also agree in shape. NaN and infinities in `got` are reported on
     their own, because they point at overflow rather than at a wrong formula.
     """
+    _compared()
     if not isinstance(expected, torch.Tensor):
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()

@@ -21,7 +21,7 @@ from typing import Callable
 
 from autograder.config import AssignmentConfig
 from autograder.errors import UsageError
-from autograder.grading.grade import grade_rejected, grade_source, reference_path, suite_dirs
+from autograder.grading.grade import grade_rejected, grade_source, preflight, reference_path, suite_dirs
 from autograder.grading.session import TestDir, load_reference
 from autograder.intake.discover import Entry, Rejected, Skipped, discover
 from autograder.release.markers import split_solutions
@@ -100,6 +100,14 @@ def _run_pool(
                 done(futures[future], exc)
 
 
+def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
+    message = f"{submissions} holds no submission to grade; put one entry per student in it: alice.py, bob.ipynb, carol/ or dave.zip"
+    if skipped:
+        message += "; skipped: " + "; ".join(f"{s.origin} ({s.reason})" for s in skipped[:10])
+        message += f"; and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    return message
+
+
 def _take(entries: list[Entry]) -> list[Entry]:
     taken = list(entries)
     entries.clear()
@@ -123,11 +131,12 @@ def grade_class(
     if reference.read_text(encoding="utf-8") != master.solution:
         raise UsageError(f"{reference} is older than {config.master_module}; run `autograder release {config.name}`")
     entries, skipped = discover(submissions, config.module, config.exercise_names, exclude=out)
+    if not entries:
+        raise UsageError(_nothing_to_grade(submissions, skipped))
     folders = student_folders([e.student for e in entries])
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
-    # A dry run on nothing validates the tests (markers, points) before any student is graded.
-    grade_rejected(config, Rejected("preflight", "", "preflight"), dirs, reference_module)
+    preflight(config, dirs, reference_module)
 
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}

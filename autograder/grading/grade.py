@@ -8,14 +8,18 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import torch
+
 from autograder.checks.static import StaticChecker, StaticReport
 from autograder.config import AssignmentConfig
+from autograder.errors import UsageError
 from autograder.grading.session import TestDir, gate_message, run_tests
 from autograder.intake.discover import Rejected
 from autograder.intake.source import SubmissionSource
-from autograder.results.model import SubmissionResult, TestResult
+from autograder.results.model import Outcome, SubmissionResult, TestResult
 from autograder.runner.errors import SubmissionError
 from autograder.runner.handle import ISOLATION, RemoteSubmission
+from autograder.runner.local import LocalSubmission
 
 HAND_WRITTEN_TITLE = "written by hand, on the input's device (no banned API)"
 
@@ -44,7 +48,7 @@ def static_results(config: AssignmentConfig, static: StaticReport) -> list[TestR
                 title=HAND_WRITTEN_TITLE,
                 score=0.0,
                 max_score=0.0,
-                passed=not violations,
+                outcome=Outcome.FAILED if violations else Outcome.PASSED,
                 output=gate_message(exercise, violations) if violations else "",
                 hidden=False,
             )
@@ -54,7 +58,7 @@ def static_results(config: AssignmentConfig, static: StaticReport) -> list[TestR
 
 def _notices(static: StaticReport) -> list[str]:
     return [
-        f"note: {v.describe()} is outside the graded functions, so it costs nothing; "
+        f"{v.describe()} is outside the graded functions, so it costs nothing; "
         "graded functions must not use it" for v in static.ungraded
     ]
 
@@ -64,12 +68,13 @@ def grade_source(
     source: SubmissionSource,
     dirs: list[TestDir],
     reference: ModuleType | None,
+    device: torch.device | None = None,
 ) -> SubmissionResult:
     started = time.monotonic()
     static = StaticChecker(config.banned).check(source.chunks, config.banned_in)
     notices = _notices(static)
     with RemoteSubmission(source, config.module, config.limits) as submission:
-        tests = run_tests(config, submission, dirs, reference, static)
+        tests = run_tests(config, submission, dirs, reference, static, device=device)
         try:
             report = submission.load_report()
             notices = [f"while loading, {e.describe()}" for e in report.errors] + notices
@@ -105,6 +110,24 @@ def grade_rejected(
         notices=(reason,),
         isolation="none (not run)",
     )
+
+
+def preflight(config: AssignmentConfig, dirs: list[TestDir], reference: ModuleType) -> None:
+    """Run every test on the reference solution, in this process, before any student.
+
+    This validates the tests themselves (markers, points, a value compared
+    wherever points are given) and proves that the reference earns every
+    point, so that a broken test is the instructor's usage error and never a
+    class of wrong grades.
+    """
+    results = run_tests(config, LocalSubmission(vars(reference), config.module), dirs, reference)
+    failing = [r for r in results if r.failed]
+    if failing:
+        lines = [f"  {r.name}: {(r.output.splitlines() or ['failed'])[0]}" for r in failing]
+        raise UsageError(
+            f"the reference solution fails {len(failing)} test(s) of {config.name}; fix the tests or "
+            f"{config.master_module} and run `autograder release {config.name}`:\n" + "\n".join(lines)
+        )
 
 
 def suite_dirs(config: AssignmentConfig, include_hidden: bool) -> list[TestDir]:

@@ -10,6 +10,7 @@ for hidden tests), and gates exercises that use banned APIs.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import sys
 from contextlib import redirect_stdout
@@ -21,11 +22,13 @@ from typing import Any, Generator
 import pytest
 import torch
 
+from autograder import checks as check
+from autograder.checks.devices import second_device
 from autograder.checks.failure import CheckFailure
 from autograder.checks.static import StaticReport, Violation
 from autograder.config import AssignmentConfig
-from autograder.errors import UsageError
-from autograder.results.model import TestResult
+from autograder.errors import GraderError, UsageError
+from autograder.results.model import Outcome, TestResult
 from autograder.runner.errors import SubmissionError
 
 
@@ -102,6 +105,9 @@ def gate_message(exercise: str, violations: tuple[Violation, ...]) -> str:
     )
 
 
+NO_GPU = "needs a GPU, and this grader has none: not checked here, so it counts for no points either way"
+
+
 def _graded(item: pytest.Item) -> tuple[str, str] | None:
     """(exercise, title) from the test's @graded marker."""
     marker = item.get_closest_marker("graded")
@@ -120,14 +126,24 @@ class GradingPlugin:
         reference: ModuleType | None,
         dirs: list[TestDir],
         static: StaticReport | None,
+        device: torch.device,
     ) -> None:
         self.config = config
         self._submission = submission
         self._reference = reference
+        self._device = device
         self.dirs = dirs
         self.static = static
-        self.results: list[TestResult] = []
+        self._recorded: list[tuple[int, TestResult]] = []
         self.problems: list[str] = []
+        self.collected = 0
+        self._order: dict[str, int] = {}
+        self._comparisons: dict[str, int] = {}
+
+    @property
+    def results(self) -> list[TestResult]:
+        """One result per test, in the order the tests were collected."""
+        return [result for _, result in sorted(self._recorded, key=lambda pair: pair[0])]
 
     @pytest.fixture
     def submission(self) -> Any:
@@ -138,6 +154,16 @@ class GradingPlugin:
         if self._reference is None:
             pytest.fail("this test needs the reference solution, which only exists while grading")
         return self._reference
+
+    @pytest.fixture
+    def device(self) -> torch.device:
+        """The second device of device tests: the current GPU, or meta where there is none."""
+        return self._device
+
+    @pytest.fixture
+    def gpu(self) -> torch.device:
+        """The current GPU, for tests that need values on it; they are skipped where there is none."""
+        return self._device
 
     def _hidden(self, item: pytest.Item) -> bool:
         path = Path(str(item.path)).resolve()
@@ -164,30 +190,44 @@ class GradingPlugin:
             points = 0.0
         return exercise, title, points
 
-    def _record(self, item: pytest.Item, passed: bool, output: str, counts: bool = True) -> None:
+    def _record(self, item: pytest.Item, outcome: Outcome, output: str) -> None:
         exercise, title, points = self._describe(item)
-        points = points if counts else 0.0
         hidden = self._hidden(item)
-        self.results.append(
-            TestResult(
-                exercise=exercise,
-                title=title,
-                score=points if passed else 0.0,
-                max_score=points,
-                passed=passed,
-                output=output,
-                hidden=hidden,
-                visibility=self.config.hidden_visibility if hidden else "visible",
+        if outcome is Outcome.SKIPPED:
+            points = 0.0
+        elif outcome is Outcome.PASSED and points and not self._comparisons.get(item.nodeid):
+            self.problems.append(
+                f"{item.nodeid} gave points without comparing a value (check.close or check.on_device): "
+                "a dtype, device, shape or type check alone also passes wrong answers"
             )
+        result = TestResult(
+            exercise=exercise,
+            title=title,
+            score=points if outcome is Outcome.PASSED else 0.0,
+            max_score=points,
+            outcome=outcome,
+            output=output,
+            hidden=hidden,
+            visibility=self.config.hidden_visibility if hidden else "visible",
         )
+        self._recorded.append((self._order.get(item.nodeid, len(self._order)), result))
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Skip what this machine cannot check, then fail what the static check gated.
+
+        In that order, so that a test worth nothing here is worth nothing for
+        every student, gated or not, and every total has the same maximum.
+        """
+        self.collected = len(items)
+        self._order = {item.nodeid: index for index, item in enumerate(items)}
         gated = self.static.gating if self.static else {}
         keep: list[pytest.Item] = []
         for item in items:
             exercise = (_graded(item) or ("", ""))[0]
-            if exercise in gated:
-                self._record(item, False, gate_message(exercise, gated[exercise]))
+            if "gpu" in getattr(item, "fixturenames", ()) and self._device.type == "meta":
+                self._record(item, Outcome.SKIPPED, NO_GPU)
+            elif exercise in gated:
+                self._record(item, Outcome.FAILED, gate_message(exercise, gated[exercise]))
             else:
                 keep.append(item)
         items[:] = keep
@@ -197,20 +237,47 @@ class GradingPlugin:
             self.problems.append(f"cannot collect {report.nodeid}:\n{report.longreprtext}")
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        with check.count_comparisons() as counter:
+            try:
+                return (yield)
+            finally:
+                self._comparisons[item.nodeid] = counter.count
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if report.skipped and report.when in ("setup", "call"):
             reason = call.excinfo.value.msg if call.excinfo and hasattr(call.excinfo.value, "msg") else "skipped"
-            self._record(item, True, f"skipped, for no points: {reason}", counts=False)
+            self._record(item, Outcome.SKIPPED, str(reason))
         elif report.when == "call" or (report.when == "setup" and report.failed):
             if report.passed:
-                self._record(item, True, "")
+                self._record(item, Outcome.PASSED, "")
             else:
                 exc = call.excinfo.value if call.excinfo else AssertionError("failed")
-                self._record(item, False, failure_message(exc, self._hidden(item)))
+                if isinstance(exc, UsageError):
+                    self.problems.append(f"{item.nodeid}: {exc}")
+                self._record(item, Outcome.FAILED, failure_message(exc, self._hidden(item)))
         return report
+
+
+PYTEST_ARGS = (
+    "-q",
+    "--no-header",
+    "-p", "no:cacheprovider",
+    "-p", "no:randomly",
+    "--import-mode=importlib",
+    "-c", os.devnull,
+    "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    "-o", "markers=graded",
+)
+BROKEN_RUNS = {
+    pytest.ExitCode.INTERRUPTED: "was interrupted",
+    pytest.ExitCode.INTERNAL_ERROR: "hit an internal error",
+    pytest.ExitCode.USAGE_ERROR: "was started wrongly",
+}
 
 
 def run_tests(
@@ -220,30 +287,34 @@ def run_tests(
     reference: ModuleType | None = None,
     static: StaticReport | None = None,
     only: list[str] | None = None,
+    device: torch.device | None = None,
 ) -> list[TestResult]:
-    """Run the tests in `dirs` (or just the node ids in `only`) and return one result per test case."""
-    plugin = GradingPlugin(config, submission, reference, dirs, static)
-    args = [
-        *(only if only else [str(d.path) for d in dirs]),
-        "-q",
-        "--no-header",
-        "-p", "no:cacheprovider",
-        "-p", "no:randomly",
-        "--import-mode=importlib",
-        "-c", os.devnull,
-        "--rootdir", str(config.root),
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "-o", "markers=graded",
-    ]
+    """Run the tests in `dirs` (or just the node ids in `only`) and return one result per test case.
+
+    A run that pytest could not finish is an error, never a shorter list of
+    results: a test that never ran must not vanish from a student's total.
+    """
+    plugin = GradingPlugin(config, submission, reference, dirs, static, device or second_device())
+    args = [*(only if only else [str(d.path) for d in dirs]), *PYTEST_ARGS, "--rootdir", str(config.root)]
     before = set(sys.modules)
+    log = io.StringIO()
     try:
-        with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
-            pytest.main(args, plugins=[plugin])
+        with redirect_stdout(log):
+            code = pytest.main(args, plugins=[plugin])
     finally:
         _forget_test_modules(before, dirs)
     names = [r.name for r in plugin.results]
     plugin.problems += [f"two tests are named `{n}`; give them different titles" for n in sorted(set(names)) if names.count(n) > 1]
     if plugin.problems:
         raise UsageError(f"the tests of {config.name} have problems:\n" + "\n".join(plugin.problems))
+    if code in BROKEN_RUNS:
+        raise GraderError(f"the test session of {config.name} {BROKEN_RUNS[pytest.ExitCode(code)]}:\n{_tail(log.getvalue())}")
+    if len(plugin.results) != plugin.collected:
+        raise GraderError(
+            f"the test session of {config.name} recorded {len(plugin.results)} results for {plugin.collected} tests:\n{_tail(log.getvalue())}"
+        )
     return plugin.results
 
+
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

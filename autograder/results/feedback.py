@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.results.model import SubmissionResult
+from autograder.results.model import Outcome, SubmissionResult
+
+MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.SKIPPED: "SKIP"}
 
 
 def _fmt(value: float) -> str:
@@ -22,6 +24,8 @@ def render(result: SubmissionResult) -> str:
         "|---|---|",
     ]
     lines += [f"| {e.exercise} | {_fmt(e.score)} / {_fmt(e.max_score)} |" for e in result.by_exercise()]
+    if result.skipped:
+        lines += ["", f"{len(result.skipped)} test(s) skipped: they count for no points on either side of the total (see SKIP below)."]
     if result.notices:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notices]
     for exercise in result.exercises:
@@ -30,8 +34,8 @@ def render(result: SubmissionResult) -> str:
             continue
         lines += ["", f"## {exercise}", ""]
         for t in tests:
-            mark = "PASS" if t.passed else "FAIL"
-            lines.append(f"- [{mark}] {t.title} ({_fmt(t.score)}/{_fmt(t.max_score)})")
+            points = "not counted" if t.skipped else f"{_fmt(t.score)}/{_fmt(t.max_score)}"
+            lines.append(f"- [{MARKS[t.outcome]}] {t.title} ({points})")
             if not t.passed and t.output:
                 lines += ["", "  ```", *(f"  {line}" for line in t.output.splitlines()), "  ```", ""]
     if result.output.strip():

@@ -1,4 +1,8 @@
-"""gradebook.csv: one row per student, a column per exercise, then the total."""
+"""gradebook.csv: one row per student, a column per exercise, then the total.
+
+The maximum and the number of skipped tests follow the total, because a test
+skipped on this machine (a GPU check without a GPU) counts on neither side.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ def write(results: Iterable[SubmissionResult], exercises: tuple[str, ...], path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *exercises, "total"])
+        writer.writerow(["student", *exercises, "total", "max_score", "skipped_tests"])
         for result in sorted(results, key=lambda r: r.student):
             scores = {e.exercise: e.score for e in result.by_exercise()}
-            writer.writerow([result.student, *(f"{scores.get(e, 0.0):g}" for e in exercises), f"{result.score:g}"])
+            row = [result.student, *(f"{scores.get(e, 0.0):g}" for e in exercises), f"{result.score:g}"]
+            writer.writerow(row + [f"{result.max_score:g}", str(len(result.skipped))])

@@ -8,9 +8,6 @@ from typing import Any
 
 from autograder.results.model import SubmissionResult
 
-STATUS = {True: "passed", False: "failed"}
-
-
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 6)
 
@@ -29,7 +26,7 @@ def to_json(result: SubmissionResult) -> dict[str, Any]:
                 "name": t.name,
                 "score": _number(t.score),
                 "max_score": _number(t.max_score),
-                "status": STATUS[t.passed],
+                "status": t.outcome.value,
                 "visibility": t.visibility,
                 "output": t.output,
             }

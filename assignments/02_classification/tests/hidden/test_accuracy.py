@@ -6,7 +6,6 @@ import torch.nn.functional as F
 
 from autograder.testing import check, graded
 
-DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 ARGMAX_HINT = "the predicted class of a row is outputs.argmax(dim=1); accuracy is the mean of (predicted == target)"
 
 
@@ -63,24 +62,43 @@ def test_accuracy_extremes(submission):
 @graded("accuracy", "returns a Python float, not a tensor, for a batch of 10")
 def test_accuracy_type(submission):
     scores, targets = _batch(10, 3, seed=24)
-    check.python_float(submission.accuracy(scores, targets), what="accuracy(outputs, targets)", inputs="scores (10, 3), int64 targets")
+    got = submission.accuracy(scores, targets)
+    check.python_float(got, what="accuracy(outputs, targets)", inputs="scores (10, 3), int64 targets")
+    check.close(got, _expected(scores, targets), what="accuracy(outputs, targets)", inputs="scores (10, 3), int64 targets", rtol=0, atol=1e-6, hint=ARGMAX_HINT)
+
+
+def _valid_call_first(submission, seed):
+    """A function that always raises must not earn the points of the error tests."""
+    scores, targets = _batch(6, 3, seed=seed)
+    check.close(submission.accuracy(scores, targets), _expected(scores, targets), what="accuracy(outputs, targets)", inputs="scores (6, 3), int64 targets (6,)", rtol=0, atol=1e-6, hint=ARGMAX_HINT)
+    return scores, targets
 
 
 @graded("accuracy", "raises ValueError when outputs and targets have different N")
 def test_accuracy_length_mismatch(submission):
-    scores, targets = _batch(5, 3, seed=25)
-    with check.raises(ValueError, what="accuracy(outputs, targets)", inputs="outputs with 5 rows, targets with 4", hint="compare outputs.shape[0] with targets.shape[0] and raise ValueError"):
+    scores, targets = _valid_call_first(submission, seed=25)
+    with check.raises(ValueError, what="accuracy(outputs, targets)", inputs="outputs with 6 rows, targets with 4", hint="compare outputs.shape[0] with targets.shape[0] and raise ValueError"):
         submission.accuracy(scores, targets[:4])
 
 
 @graded("accuracy", "raises ValueError for an empty batch")
 def test_accuracy_empty(submission):
+    _valid_call_first(submission, seed=27)
     with check.raises(ValueError, what="accuracy(outputs, targets)", inputs="outputs of shape (0, 3), targets of shape (0,)", hint="an empty batch has no accuracy: raise ValueError instead of dividing by zero"):
         submission.accuracy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64))
 
 
 @graded("accuracy", "works on the input's device")
-def test_accuracy_device(submission):
+def test_accuracy_device(submission, gpu):
     scores, targets = _batch(10, 3, seed=26)
-    got = submission.accuracy(scores.to(DEVICE), targets.to(DEVICE))
-    check.close(got, _expected(scores, targets), what=f"accuracy of tensors on {DEVICE}", inputs=f"scores (10, 3) and targets on {DEVICE}", rtol=0, atol=1e-6, hint="keep the comparison on the inputs' device and convert the result with .item()")
+    check.on_device(
+        gpu,
+        submission.accuracy,
+        (scores, targets),
+        _expected(scores, targets),
+        what="accuracy(outputs, targets)",
+        inputs="scores (10, 3) and int64 targets",
+        rtol=0,
+        atol=1e-6,
+        hint="keep the comparison on the inputs' device and convert the result with .item()",
+    )

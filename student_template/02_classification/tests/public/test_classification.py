@@ -92,5 +92,7 @@ def test_accuracy_simple(submission):
 
 @graded("accuracy", "returns a Python float")
 def test_accuracy_returns_float(submission):
-    got = submission.accuracy(torch.tensor([[0.3, 0.7]]), torch.tensor([1]))
-    check.python_float(got, what="accuracy(outputs, targets)", inputs="outputs = [[0.3, 0.7]], targets = [1]")
+    got = submission.accuracy(torch.tensor([[0.3, 0.7], [0.6, 0.4]]), torch.tensor([1, 1]))
+    inputs = "outputs = [[0.3, 0.7], [0.6, 0.4]], targets = [1, 1]"
+    check.python_float(got, what="accuracy(outputs, targets)", inputs=inputs)
+    check.close(got, 0.5, what="accuracy(outputs, targets)", inputs=inputs, rtol=0, atol=1e-6, hint="one of the two rows is right")
