@@ -3,6 +3,8 @@
 It grades exactly as the real grader does (static checks, a separate worker
 process, the same messages) but with the public tests only, and prints a
 per-exercise table and what to fix. Exit status 0 only when all tests pass.
+The .py files beside the checked file come along as modules it can import,
+as they do when the student runs their own code there.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from autograder.config import AssignmentConfig, load_config
 from autograder.errors import UsageError
 from autograder.grading.grade import grade_source, suite_dirs
 from autograder.intake.discover import choose_file, source_from_bytes
+from autograder.intake.modules import folder_files, with_helpers
 from autograder.results.model import SubmissionResult
 
 
@@ -56,6 +59,7 @@ def run_check(folder: Path, file: Path | None) -> int:
     path = _pick_file(folder, config, file)
     try:
         source = source_from_bytes("you", path.name, path.name, path.read_bytes())
+        source = with_helpers(source, folder_files(path.parent), path.name, "", config.module)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(f"Checking {path.name} with the public tests of {config.name}...\n")

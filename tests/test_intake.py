@@ -6,6 +6,7 @@ import zipfile
 import nbformat
 
 from autograder.intake.discover import Rejected, Skipped, SubmissionSource, discover, read_entry
+from autograder.intake.modules import MAX_HELPER_BYTES, MAX_HELPER_FILES
 from autograder.intake.notebook import notebook_chunks
 
 MODULE = "classification"
@@ -160,3 +161,100 @@ def test_definitions_only_keeps_imports_definitions_and_cheap_assignments_in_pla
     assert kept[:4] == code.splitlines()[:4] and kept[7:9] == ["if True:", "    EPS = 1e-9"]
     assert kept[4] == kept[5] == kept[6] == kept[9] == ""
     assert trimmed.chunks[1].source == ""
+
+
+def write(root, files: dict):
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+def modules_of(entry) -> dict:
+    assert isinstance(entry, SubmissionSource), entry
+    return {m.name: (m.filename, m.package) for m in entry.modules}
+
+
+def test_folder_brings_its_helper_modules_and_packages_but_no_environment_or_cache(tmp_path):
+    write(tmp_path / "carol", {
+        "classification.py": "from helpers import shift\n" + GOOD,
+        "helpers.py": "def shift(z):\n    return z\n",
+        "mypkg/__init__.py": "from .ops import f\n",
+        "mypkg/ops.py": "def f():\n    return 1\n",
+        "plain/inner.py": "X = 1\n",
+        "my-notes.py": "x = 1\n",
+        "2023/old.py": "x = 1\n",
+        "class.py": "x = 1\n",
+        ".venv/pyvenv.cfg": "home = /usr\n",
+        ".venv/lib/python3.11/site-packages/evil.py": "x = 1\n",
+        "venv/pyvenv.cfg": "home = /usr\n",
+        "venv/bin/activate_this.py": "x = 1\n",
+        "libs/site-packages/six.py": "x = 1\n",
+        "node_modules/pkg/gyp.py": "x = 1\n",
+        "__pycache__/helpers.py": "x = 1\n",
+        ".ipynb_checkpoints/helpers-checkpoint.py": "x = 1\n",
+        "__MACOSX/._helpers.py": "x = 1\n",
+    })
+    entry = read_entry(tmp_path / "carol", MODULE, ("softmax",))
+    assert modules_of(entry) == {
+        "helpers": ("carol/helpers.py", False),
+        "mypkg": ("carol/mypkg/__init__.py", True),
+        "mypkg.ops": ("carol/mypkg/ops.py", False),
+        "plain.inner": ("carol/plain/inner.py", False),
+        "plain": ("carol/plain/", True),
+    }
+    assert entry.origin == "carol/classification.py" and entry.notices == ()
+    assert {m.name: m.source for m in entry.modules}["mypkg"] == "from .ops import f\n"
+    assert {m.name: m.source for m in entry.modules}["plain"] == ""
+
+
+def test_zip_names_helpers_from_the_graded_files_folder_first_then_from_the_root(tmp_path):
+    archive = tmp_path / "dave.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("work/classification.ipynb", notebook("from helpers import shift", GOOD))
+        z.writestr("work/helpers.py", "def shift(z):\n    return z\n")
+        z.writestr("helpers.py", "def shift(z):\n    return 'the root copy'\n")
+        z.writestr("classification.py", "# an old copy of the graded module\n")
+        z.writestr("__MACOSX/work/._helpers.py", "junk")
+    entry = read_entry(archive, MODULE, ("softmax",))
+    assert modules_of(entry) == {
+        "helpers": ("dave.zip:work/helpers.py", False),
+        "work": ("dave.zip:work/", True),
+        "work.helpers": ("dave.zip:work/helpers.py", False),
+    }
+    assert entry.kind == "notebook" and entry.origin == "dave.zip:work/classification.ipynb"
+
+
+def test_too_many_helper_files_load_the_graded_file_alone_with_a_notice(tmp_path):
+    write(tmp_path / "erin", {"classification.py": GOOD, **{f"copy_{i}.py": "x = 1\n" for i in range(MAX_HELPER_FILES + 1)}})
+    entry = read_entry(tmp_path / "erin", MODULE, ("softmax",))
+    assert isinstance(entry, SubmissionSource) and entry.modules == ()
+    assert len(entry.notices) == 1
+    assert entry.notices[0].startswith("only classification.py was loaded, without your other .py files")
+    assert f"{MAX_HELPER_FILES + 1} files" in entry.notices[0]
+    assert "hand in classification.py with only the .py files it imports" in entry.notices[0]
+
+
+def test_too_much_helper_source_loads_the_graded_file_alone_with_a_notice(tmp_path):
+    write(tmp_path / "erin", {"classification.py": GOOD, "data.py": "x = 1\n" * (MAX_HELPER_BYTES // 6 + 1)})
+    entry = read_entry(tmp_path / "erin", MODULE, ("softmax",))
+    assert isinstance(entry, SubmissionSource) and entry.modules == ()
+    assert "5.0 MB" in entry.notices[0] and "at most 200 files and 5 MB" in entry.notices[0]
+
+
+def test_a_helper_that_is_not_utf8_leaves_the_graded_file_alone_with_a_notice(tmp_path):
+    write(tmp_path / "fred", {"classification.py": GOOD, "helpers.py": b"x = '\xff\xfe'\n", "ok.py": "y = 1\n"})
+    entry = read_entry(tmp_path / "fred", MODULE, ("softmax",))
+    assert isinstance(entry, SubmissionSource) and entry.modules == ()
+    assert entry.notices == (
+        "only classification.py was loaded, without your other .py files, because fred/helpers.py is not UTF-8 text; "
+        "importing your own modules from classification.py fails, so save it as UTF-8, or leave it out if "
+        "classification.py does not import it",
+    )
+
+
+def test_helper_modules_travel_in_the_load_request(tmp_path):
+    write(tmp_path / "gil", {"classification.py": GOOD, "helpers.py": "A = 1\n"})
+    entry = read_entry(tmp_path / "gil", MODULE)
+    assert isinstance(entry, SubmissionSource)
+    assert entry.load_request(MODULE)["modules"] == [{"name": "helpers", "filename": "gil/helpers.py", "source": "A = 1\n", "package": False}]

@@ -2,8 +2,10 @@
 
 One entry per student: `alice.py`, `bob.ipynb`, a folder `carol/` or an
 archive `dave.zip`. Inside a folder or archive the file that holds the
-student's work is picked (see `_choose`). Archives are read in memory with size
-limits and never extracted, so a hostile archive cannot write files.
+student's work is picked (see `_choose`), and the other .py files come along
+as modules it can import (see `autograder.intake.modules`). Archives are read
+in memory with size limits and never extracted, so a hostile archive cannot
+write files.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
+from autograder.intake.modules import TreeFile, folder_files, with_helpers, zip_files
 from autograder.intake.notebook import NotebookError, notebook_chunks
 from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
-IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+_DEFINES = r"^\s*(?:def|class)\s+{name}\b|^\s*{name}\s*=|^\s*from\s+[\w.]+\s+import\s+.*\b{name}\b"
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,10 @@ def _code_text(name: str, data: bytes) -> str:
 
 
 def _rank(name: str, text: str, mtime: float, module: str, exercises: tuple[str, ...]) -> tuple[int, int, int, float]:
-    """Higher is likelier the student's work: defines more exercises, fewer untouched
-    stubs, named like the assignment's module, saved more recently."""
-    defined = sum(1 for e in exercises if re.search(rf"^\s*(?:def|class)\s+{re.escape(e)}\b|^\s*{re.escape(e)}\s*=", text, re.M))
+    """Higher is likelier the student's work: defines more exercises (or imports them
+    from the student's own modules), fewer untouched stubs, named like the
+    assignment's module, saved more recently."""
+    defined = sum(1 for e in exercises if re.search(_DEFINES.format(name=re.escape(e)), text, re.M))
     stubs = text.count(STUB_MESSAGE)
     named = PurePosixPath(name).stem == module
     return defined, -stubs, int(named), mtime
@@ -91,21 +93,16 @@ def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float]], module:
     sits next to the notebook they worked in: the file that defines the
     exercises, with the fewest stubs left, wins.
     """
-    usable = {
-        c: v
-        for c, v in candidates.items()
-        if not set(PurePosixPath(c).parts) & IGNORED_PARTS and not PurePosixPath(c).name.startswith(".")
-    }
-    if not usable:
+    if not candidates:
         raise ValueError(f"{where} holds no .py or .ipynb file; hand in {module}.py or {module}.ipynb")
-    if len(usable) == 1:
-        return next(iter(usable))
-    ranks = {c: _rank(c, _code_text(c, read()), mtime, module, exercises) for c, (read, mtime) in usable.items()}
-    best = max(usable, key=lambda c: (ranks[c], -len(PurePosixPath(c).parts), c.endswith(".py")))
+    if len(candidates) == 1:
+        return next(iter(candidates))
+    ranks = {c: _rank(c, _code_text(c, read()), mtime, module, exercises) for c, (read, mtime) in candidates.items()}
+    best = max(candidates, key=lambda c: (ranks[c], -len(PurePosixPath(c).parts), c.endswith(".py")))
     defined, _, named, _ = ranks[best]
     if not defined and not named:
         raise ValueError(
-            f"{where} holds several candidate files ({', '.join(sorted(usable)[:5])}) and none defines "
+            f"{where} holds several candidate files ({', '.join(sorted(candidates)[:5])}) and none defines "
             f"{', '.join(exercises) or 'the exercises'}; hand in {module}.py or {module}.ipynb"
         )
     return best
@@ -117,28 +114,28 @@ def choose_file(folder: Path, files: list[Path], module: str, exercises: tuple[s
     return folder / _choose(candidates, module, exercises, f"{folder.name}/")
 
 
+def _from_files(
+    student: str, files: Mapping[str, TreeFile], where: str, display: str, module: str, exercises: tuple[str, ...]
+) -> SubmissionSource:
+    """The graded file among `files` with the student's other modules; `display` prefixes paths in messages."""
+    candidates = {p: (f.read, f.mtime) for p, f in files.items() if f.size <= MAX_SOURCE_BYTES}
+    chosen = _choose(candidates, module, exercises, where)
+    source = source_from_bytes(student, f"{display}{chosen}", PurePosixPath(chosen).name, files[chosen].read())
+    return with_helpers(source, files, chosen, display, module)
+
+
 def _from_folder(student: str, folder: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
-    files = [p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file() and not p.is_symlink()]
-    chosen = choose_file(folder, files, module, exercises).relative_to(folder).as_posix()
-    return source_from_bytes(student, f"{folder.name}/{chosen}", PurePosixPath(chosen).name, (folder / chosen).read_bytes())
+    return _from_files(student, folder_files(folder), f"{folder.name}/", f"{folder.name}/", module, exercises)
 
 
 def _from_zip(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
     try:
         with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_ZIP_MEMBERS:
+            if len(archive.infolist()) > MAX_ZIP_MEMBERS:
                 raise ValueError(f"{path.name} holds more than {MAX_ZIP_MEMBERS} files")
-            candidates = {
-                m.filename: (partial(archive.read, m), datetime(*m.date_time).timestamp())
-                for m in members
-                if not m.is_dir() and m.filename.endswith((".py", ".ipynb")) and m.file_size <= MAX_SOURCE_BYTES
-            }
-            chosen = _choose(candidates, module, exercises, path.name)
-            data = archive.read(chosen)
+            return _from_files(student, zip_files(archive), path.name, f"{path.name}:", module, exercises)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         raise ValueError(f"{path.name} is not a readable zip archive ({exc}); zip the folder again") from None
-    return source_from_bytes(student, f"{path.name}:{chosen}", PurePosixPath(chosen).name, data)
 
 
 def read_entry(path: Path, module: str, exercises: tuple[str, ...] = ()) -> Entry | Skipped:

@@ -4,6 +4,10 @@ A `.py` file is one chunk; a notebook is one chunk per code cell, so that a
 cell that fails does not stop the others and every message can name the cell.
 The worker runs a module's top-level statements one by one for the same
 reason: an unused `import pandas` must not cost every exercise.
+
+A folder or archive also carries the student's own modules beside the graded
+file (`helpers.py`, a package `mypkg/`), which the graded code may import:
+they travel with the submission as sources, never as files on disk.
 """
 
 from __future__ import annotations
@@ -24,13 +28,34 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class ModuleFile:
+    """A module of the student's own that the graded file can import.
+
+    `name` is the dotted module name, `filename` the name tracebacks and
+    messages show (e.g. `carol/helpers.py`); a `package` is imported with a
+    `__path__`, so its submodules and relative imports work.
+    """
+
+    name: str
+    filename: str
+    source: str
+    package: bool
+
+
+@dataclass(frozen=True)
 class SubmissionSource:
-    """The code of one student's submission, ready to be loaded by a worker."""
+    """The code of one student's submission, ready to be loaded by a worker.
+
+    `notices` are what intake must tell the student about how it read the
+    submission, such as helper modules it left out and why.
+    """
 
     student: str
     origin: str
     kind: Literal["module", "notebook"]
     chunks: tuple[Chunk, ...]
+    modules: tuple[ModuleFile, ...] = ()
+    notices: tuple[str, ...] = ()
 
     def load_request(self, module: str) -> dict[str, Any]:
         return {
@@ -38,4 +63,5 @@ class SubmissionSource:
             "module": module,
             "notebook": self.kind == "notebook",
             "chunks": [{"label": c.label, "filename": c.filename, "source": c.source} for c in self.chunks],
+            "modules": [{"name": m.name, "filename": m.filename, "source": m.source, "package": m.package} for m in self.modules],
         }
