@@ -1,11 +1,12 @@
 """Banned-API detection: aliases, dynamic access, attribution to exercises."""
 
 import textwrap
+import time
 
 import pytest
 
 from autograder.checks.static import StaticChecker
-from autograder.intake.source import Chunk
+from autograder.intake.source import Chunk, ModuleFile
 
 BANNED = [
     "torch.softmax",
@@ -213,3 +214,122 @@ def test_definitions_inside_top_level_blocks_count_and_are_checked():
     found, report = gated(code)
     assert found == {"softmax": ["torch.softmax"]}
     assert set(report.gating) == {"softmax"}
+
+
+def modules_gated(main: str, modules: dict[str, str]):
+    """Like `gated`, for a folder submission: `modules` maps a helper's path (`mypkg/ops.py`) to its code."""
+    files = []
+    for path, code in modules.items():
+        parts = path[: -len(".py")].split("/")
+        package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if package else parts)
+        files.append(ModuleFile(name, f"carol/{path}", textwrap.dedent(code), package))
+    report = StaticChecker(BANNED).check([Chunk("main", "classification.py", textwrap.dedent(main))], EXERCISES, files)
+    found = {name: [v.describe() for v in uses] for name, uses in report.gating.items()}
+    return {name: uses for name, uses in found.items() if UNDEFINED not in uses[0]}, report
+
+
+HELPER_WITH_BANNED_CALL = """
+import torch
+
+def shift(z, dim):
+    return torch.softmax(z, dim)
+"""
+IN_HELPER = "torch.softmax at carol/helpers.py line 5: `return torch.softmax(z, dim)`"
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        "from helpers import shift\ndef softmax(z, dim=-1):\n    return shift(z, dim)",
+        "import helpers\ndef softmax(z, dim=-1):\n    return helpers.shift(z, dim)",
+        "import helpers as h\ndef softmax(z, dim=-1):\n    return h.shift(z, dim)",
+        "from helpers import *\ndef softmax(z, dim=-1):\n    return shift(z, dim)",
+        "from helpers import shift as s\ndef _mine(z):\n    return s(z, -1)\ndef softmax(z, dim=-1):\n    return _mine(z)",
+        "import importlib\ndef softmax(z, dim=-1):\n    return importlib.import_module('helpers').shift(z, dim)",
+        "from helpers import softmax",
+    ],
+)
+def test_a_banned_call_in_a_helper_module_gates_the_exercise_that_uses_it(main):
+    found, _ = modules_gated(main, {"helpers.py": HELPER_WITH_BANNED_CALL + "softmax = shift\n"})
+    assert found == {"softmax": [IN_HELPER]}
+
+
+def test_helpers_calling_helpers_across_modules_pass_the_violation_on():
+    modules = {
+        "helpers.py": "from more import shift\ndef stable(z):\n    return shift(z, 1)\n",
+        "more.py": HELPER_WITH_BANNED_CALL,
+    }
+    main = "from helpers import stable\ndef cross_entropy(l, t):\n    return -stable(l)[range(len(t)), t].log().mean()"
+    found, _ = modules_gated(main, modules)
+    assert found == {"cross_entropy": ["torch.softmax at carol/more.py line 5: `return torch.softmax(z, dim)`"]}
+
+
+@pytest.mark.parametrize(
+    "helper, main_line, api",
+    [
+        ("import torch\nshift = torch.softmax\n", "from helpers import shift\ndef softmax(z, dim=-1):\n    return shift(z, dim)", "torch.softmax"),
+        ("import torch.nn.functional as F\n", "from helpers import F\ndef softmax(z, dim=-1):\n    return F.softmax(z, dim)", "torch.nn.functional.softmax"),
+        ("from torch import *\n", "import helpers\ndef softmax(z, dim=-1):\n    return helpers.logsumexp(z, dim)", "torch.logsumexp"),
+        ("import torch\nT = torch.Tensor\n", "from helpers import T\ndef softmax(z, dim=-1):\n    return T.softmax(z, dim)", "torch.Tensor.softmax"),
+    ],
+)
+def test_an_alias_of_a_banned_api_defined_in_a_helper_is_caught_where_it_is_used(helper, main_line, api):
+    found, _ = modules_gated(main_line, {"helpers.py": helper})
+    assert list(found) == ["softmax"]
+    assert any(use.startswith(f"{api} at classification.py line 3") for use in found["softmax"]), found
+
+
+def test_a_package_with_relative_imports_is_followed():
+    modules = {
+        "mypkg/__init__.py": "from .ops import stable\n",
+        "mypkg/ops.py": "from .core import lse\ndef stable(z):\n    return z - lse(z)\n",
+        "mypkg/core.py": "import torch\ndef lse(z):\n    return torch.logsumexp(z, 1, keepdim=True)\n",
+    }
+    in_core = "torch.logsumexp at carol/mypkg/core.py line 3: `return torch.logsumexp(z, 1, keepdim=True)`"
+    for main in (
+        "from mypkg import stable\ndef cross_entropy(l, t):\n    return -stable(l)[range(len(t)), t].mean()",
+        "import mypkg.ops\ndef cross_entropy(l, t):\n    return -mypkg.ops.stable(l)[range(len(t)), t].mean()",
+        "from mypkg import ops\ndef cross_entropy(l, t):\n    return -ops.stable(l)[range(len(t)), t].mean()",
+    ):
+        found, _ = modules_gated(main, modules)
+        assert found == {"cross_entropy": [in_core]}, main
+
+
+def test_a_helper_no_exercise_uses_costs_nothing_and_one_never_imported_is_not_mentioned():
+    modules = {
+        "helpers.py": HELPER_WITH_BANNED_CALL + "def exp_shift(z, dim):\n    return (z - z.amax(dim, keepdim=True)).exp()\n",
+        "scratch.py": "import torch\nprint(torch.softmax(torch.ones(2), 0))\n",
+    }
+    main = "from helpers import exp_shift\ndef softmax(z, dim=-1):\n    e = exp_shift(z, dim)\n    return e / e.sum(dim, keepdim=True)"
+    found, report = modules_gated(main, modules)
+    assert found == {}
+    assert [v.describe() for v in report.ungraded] == [IN_HELPER]
+
+
+def test_calling_another_exercise_defined_in_a_helper_does_not_spread_the_penalty():
+    main = "from helpers import softmax\ndef cross_entropy(l, t):\n    return -softmax(l, 1)[range(len(t)), t].log().mean()"
+    found, _ = modules_gated(main, {"helpers.py": "import torch\ndef softmax(z, dim=-1):\n    return torch.softmax(z, dim)\n"})
+    assert list(found) == ["softmax"]
+
+
+def test_a_local_module_named_torch_never_stands_for_torch():
+    main = "import torch\ndef softmax(z, dim=-1):\n    return torch.softmax(z, dim)"
+    found, _ = modules_gated(main, {"torch.py": "def softmax(z, dim):\n    return z\n"})
+    assert found == {"softmax": ["torch.softmax at classification.py line 3: `return torch.softmax(z, dim)`"]}
+
+
+def test_following_imports_is_bounded_and_what_lies_beyond_cannot_be_checked():
+    depth = 300
+    modules = {f"m{i}.py": f"from m{i + 1} import f, g\nf = g\ng = f\n" for i in range(depth)}
+    modules[f"m{depth}.py"] = "import torch\nf = g = torch.softmax\n"
+    started = time.monotonic()
+    found, _ = modules_gated("from m0 import f\ndef softmax(z, dim=-1):\n    return f(z, dim)", modules)
+    assert time.monotonic() - started < 10
+    assert "cannot be checked" in found["softmax"][0]
+
+
+def test_modules_that_import_each_other_in_a_cycle_are_followed_to_an_end():
+    modules = {"a.py": "from b import f\n", "b.py": "from a import f\n"}
+    found, _ = modules_gated("from a import f\ndef softmax(z, dim=-1):\n    return f(z)", modules)
+    assert found == {}

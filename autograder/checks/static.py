@@ -9,6 +9,15 @@ code built at run time (exec, eval), and when it has no plain definition at
 all (one made by exec or through globals() cannot be checked). A use in
 top-level notebook code (comparing with torch's version, say) is only a
 warning, since it is not part of any graded function.
+
+In a folder submission, the student's own modules are checked too (see
+`autograder.checks.names` for how names are followed into them): a banned
+call in a helper gates every exercise that uses the helper, however many
+modules lie between, and an alias of a banned API defined in a helper is
+caught where it is used. A module no exercise uses costs nothing, and one
+the graded file never imports never runs, so it is not even mentioned. What
+lies beyond the bounds of following names cannot be checked and gates like
+code built at run time.
 """
 
 from __future__ import annotations
@@ -18,10 +27,10 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from autograder.intake.source import Chunk
+from autograder.checks.names import MAIN, UNCHECKED, Program, Resolver, Unit, defined_names, fold_str
+from autograder.intake.source import Chunk, ModuleFile
 
 TENSOR_METHOD = "Tensor."
-IMPORTERS = {"__import__", "importlib.import_module"}
 SELF_NAMES = {"self", "cls"}
 RUNS_CODE = {"exec", "eval", "compile"}
 
@@ -49,99 +58,6 @@ class StaticReport:
     ungraded: tuple[Violation, ...]
 
 
-@dataclass(frozen=True)
-class _Located:
-    node: ast.stmt
-    filename: str
-    lines: list[str]
-
-
-def _fold_str(node: ast.AST) -> str | None:
-    """The value of a string expression built only from constants."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _fold_str(node.left), _fold_str(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.JoinedStr):
-        parts = [_fold_str(v) if not isinstance(v, ast.FormattedValue) else _fold_str(v.value) for v in node.values]
-        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-        sep = _fold_str(node.func.value)
-        if sep is not None and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
-            items = [_fold_str(e) for e in node.args[0].elts]
-            return None if any(i is None for i in items) else sep.join(i for i in items if i is not None)
-    return None
-
-
-class _Resolver:
-    """Flow-insensitive map from names in the module to the dotted paths they may hold."""
-
-    def __init__(self, statements: list[_Located], top_level_defs: set[str]) -> None:
-        self.aliases: dict[str, set[str]] = {}
-        self.star_modules: set[str] = set()
-        self.local_defs = top_level_defs
-        nodes = [n for s in statements for n in ast.walk(s.node)]
-        for node in nodes:
-            self._imports(node)
-        for _ in range(3):
-            for node in nodes:
-                self._assignment(node)
-
-    def _add(self, name: str, paths: Iterable[str]) -> None:
-        self.aliases.setdefault(name, set()).update(paths)
-
-    def _imports(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self._add(alias.asname, [alias.name])
-                else:
-                    self._add(alias.name.split(".")[0], [alias.name.split(".")[0]])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name == "*":
-                    self.star_modules.add(node.module)
-                else:
-                    self._add(alias.asname or alias.name, [f"{node.module}.{alias.name}"])
-
-    def _assignment(self, node: ast.AST) -> None:
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            paths = self.resolve(node.value)
-            for target in targets:
-                if isinstance(target, ast.Name) and paths:
-                    self._add(target.id, paths)
-
-    def resolve(self, node: ast.AST) -> set[str]:
-        """Dotted paths an expression may stand for (empty when unknown)."""
-        if isinstance(node, ast.Name):
-            if node.id in self.aliases:
-                return set(self.aliases[node.id])
-            if node.id not in self.local_defs and self.star_modules:
-                return {f"{m}.{node.id}" for m in self.star_modules}
-            return set()
-        if isinstance(node, ast.Attribute):
-            return {f"{p}.{node.attr}" for p in self.resolve(node.value)}
-        if isinstance(node, ast.Call):
-            func_paths = self.resolve(node.func) | ({node.func.id} if isinstance(node.func, ast.Name) else set())
-            if func_paths & ({"getattr"} | IMPORTERS) and node.args:
-                if "getattr" in func_paths and len(node.args) >= 2:
-                    name = _fold_str(node.args[1])
-                    return {f"{p}.{name}" for p in self.resolve(node.args[0])} if name else set()
-                module = _fold_str(node.args[0])
-                return {module} if module else set()
-        if isinstance(node, ast.Subscript):
-            key = _fold_str(node.slice)
-            base = node.value
-            if key is not None:
-                if isinstance(base, ast.Attribute) and base.attr == "__dict__":
-                    return {f"{p}.{key}" for p in self.resolve(base.value)}
-                if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "vars" and base.args:
-                    return {f"{p}.{key}" for p in self.resolve(base.args[0])}
-        return set()
-
-
 class StaticChecker:
     """Finds banned APIs (and, optionally, fixed devices) in a submission."""
 
@@ -152,6 +68,8 @@ class StaticChecker:
         self.check_fixed_device = check_fixed_device
 
     def _banned_path(self, path: str) -> str | None:
+        if path.startswith(UNCHECKED):
+            return f"`{path[1:].split(UNCHECKED)[0]}`, through too many aliases or imports to follow (cannot be checked)"
         for pattern in self.module_patterns:
             if fnmatch.fnmatchcase(path, pattern):
                 return path
@@ -160,7 +78,7 @@ class StaticChecker:
             return f"torch.Tensor.{parts[1]}"
         return None
 
-    def _uses(self, node: ast.AST, resolver: _Resolver) -> Iterator[tuple[ast.AST, str]]:
+    def _uses(self, node: ast.AST, resolver: Resolver) -> Iterator[tuple[ast.AST, str]]:
         """(node, what) for every banned use inside `node`."""
         for sub in ast.walk(node):
             if isinstance(sub, (ast.Name, ast.Attribute)) and isinstance(getattr(sub, "ctx", None), ast.Load):
@@ -180,7 +98,7 @@ class StaticChecker:
                     if device:
                         yield sub, device
 
-    def _method_use(self, node: ast.AST, resolver: _Resolver) -> str | None:
+    def _method_use(self, node: ast.AST, resolver: Resolver) -> str | None:
         if not isinstance(node, ast.Attribute) or node.attr not in self.methods:
             return None
         if isinstance(node.value, ast.Name) and node.value.id in SELF_NAMES:
@@ -189,7 +107,7 @@ class StaticChecker:
             return None
         return f"Tensor.{node.attr}"
 
-    def _dynamic_use(self, node: ast.Call | ast.Subscript, resolver: _Resolver) -> Iterator[tuple[ast.AST, str]]:
+    def _dynamic_use(self, node: ast.Call | ast.Subscript, resolver: Resolver) -> Iterator[tuple[ast.AST, str]]:
         for path in resolver.resolve(node):
             hit = self._banned_path(path)
             if hit:
@@ -198,102 +116,72 @@ class StaticChecker:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in RUNS_CODE and not resolver.resolve(node.func):
             yield node, f"{node.func.id}() (code built at run time cannot be checked)"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
-            name = _fold_str(node.args[1])
+            name = fold_str(node.args[1])
             bases = resolver.resolve(node.args[0])
             if name is None and any(b.split(".")[0] == "torch" for b in bases):
                 yield node, f"getattr on {sorted(bases)[0]} with a computed name (cannot be checked)"
             elif name in self.methods and not (bases - {"torch.Tensor"}):
                 yield node, f"Tensor.{name}"
 
-    def _fixed_device(self, node: ast.Call, resolver: _Resolver) -> str | None:
+    def _fixed_device(self, node: ast.Call, resolver: Resolver) -> str | None:
         for keyword in node.keywords:
             if keyword.arg == "device":
-                value = _fold_str(keyword.value)
+                value = fold_str(keyword.value)
                 if value is not None:
                     return f"a fixed device (device={value!r})"
         func = node.func
-        if "torch.device" in resolver.resolve(func) and node.args and _fold_str(node.args[0]) is not None:
-            return f"a fixed device (torch.device({_fold_str(node.args[0])!r}))"
+        if "torch.device" in resolver.resolve(func) and node.args and fold_str(node.args[0]) is not None:
+            return f"a fixed device (torch.device({fold_str(node.args[0])!r}))"
         if isinstance(func, ast.Attribute) and func.attr == "cuda" and not resolver.resolve(func.value):
             return "a fixed device (.cuda())"
         if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
-            value = _fold_str(node.args[0])
+            value = fold_str(node.args[0])
             if value is not None and value.startswith("cuda"):
                 return f"a fixed device (.to({value!r}))"
         return None
 
-    def check(self, chunks: Iterable[Chunk], exercises: Iterable[str]) -> StaticReport:
-        statements: list[_Located] = []
-        for chunk in chunks:
-            try:
-                tree = ast.parse(chunk.source, filename=chunk.filename)
-            except (SyntaxError, ValueError):
-                continue  # the worker reports the syntax error; such code never runs
-            lines = chunk.source.splitlines()
-            statements.extend(_Located(stmt, chunk.filename, lines) for stmt in tree.body)
-
-        definitions: dict[str, _Located] = {}
-        for located in statements:
-            for name in _defined_names(located.node):
-                definitions[name] = located
-        resolver = _Resolver(statements, set(definitions))
-
+    def check(self, chunks: Iterable[Chunk], exercises: Iterable[str], modules: Iterable[ModuleFile] = ()) -> StaticReport:
+        """Gate the exercises whose code (or a helper it uses, in any of the student's modules) breaks a rule."""
+        program = Program(chunks, modules)
         exercise_set = set(exercises)
-        owned: dict[str, list[Violation]] = {}
+        roots = {exercise: program.roots(exercise) for exercise in sorted(exercise_set)}
+        exercise_keys = {key for keys in roots.values() for key in keys} | {(MAIN, e) for e in exercise_set}
+        found_in: dict[str, tuple[dict[str, list[Violation]], list[Violation]]] = {}
+
+        def violations(module: str) -> tuple[dict[str, list[Violation]], list[Violation]]:
+            if module not in found_in:
+                found_in[module] = self._violations(program.unit(module))
+            return found_in[module]
+
+        gating: dict[str, tuple[Violation, ...]] = {}
+        for exercise, keys in roots.items():
+            if not keys:
+                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, ""),)
+                continue
+            reached = program.reachable(keys, exercise_keys - set(keys))
+            found = [v for module, name in reached for v in violations(module)[0].get(name, [])]
+            if found:
+                gating[exercise] = tuple(_unique(found))
+        gated = {v for vs in gating.values() for v in vs}
         ungraded: list[Violation] = []
-        for located in statements:
-            names = _defined_names(located.node)
-            owner = next((n for n in names if definitions.get(n) is located), None)
-            for node, api in self._uses(located.node, resolver):
+        for module in [MAIN, *program.imported()]:
+            owned, outside = violations(module)
+            ungraded += outside + [v for vs in owned.values() for v in vs if v not in gated]
+        return StaticReport(gating, tuple(_unique(ungraded)))
+
+    def _violations(self, unit: Unit) -> tuple[dict[str, list[Violation]], list[Violation]]:
+        """A module's banned uses: by the top-level definition they sit in, and those outside any."""
+        owned: dict[str, list[Violation]] = {}
+        outside: list[Violation] = []
+        for located in unit.statements:
+            owner = next((n for n in defined_names(located.node) if unit.definitions.get(n) is located), None)
+            for node, api in self._uses(located.node, unit.resolver):
                 line = getattr(node, "lineno", located.node.lineno)
                 code = located.lines[line - 1].strip() if 0 < line <= len(located.lines) else ""
                 violation = Violation(api, located.filename, line, code)
-                if owner is None:
-                    ungraded.append(violation)
-                else:
-                    owned.setdefault(owner, []).append(violation)
-
-        gating: dict[str, tuple[Violation, ...]] = {}
-        for exercise in exercise_set:
-            if exercise not in definitions:
-                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, ""),)
-                continue
-            found: list[Violation] = []
-            for name in _reachable(exercise, definitions, exercise_set):
-                found.extend(owned.get(name, []))
-            if found:
-                gating[exercise] = tuple(_unique(found))
-        reached = {v for vs in gating.values() for v in vs}
-        ungraded.extend(v for vs in owned.values() for v in vs if v not in reached)
-        return StaticReport(gating, tuple(_unique(ungraded)))
+                (outside if owner is None else owned.setdefault(owner, [])).append(violation)
+        return owned, outside
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:
     return list(dict.fromkeys(violations))
-
-
-def _defined_names(node: ast.stmt) -> list[str]:
-    """Names a top-level statement defines, also inside `if`/`try`/`with` blocks."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [t.id for t in node.targets if isinstance(t, ast.Name)]
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return [node.target.id]
-    if isinstance(node, (ast.If, ast.Try, ast.With)):
-        blocks = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
-        blocks += [h.body for h in getattr(node, "handlers", [])]
-        return [name for block in blocks for stmt in block for name in _defined_names(stmt)]
-    return []
-
-
-def _reachable(exercise: str, definitions: dict[str, _Located], exercises: set[str]) -> list[str]:
-    """The exercise's own definition and the non-exercise helpers it uses, transitively."""
-    order, todo = [exercise], [exercise]
-    while todo:
-        node = definitions[todo.pop()].node
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id in definitions and sub.id not in order and sub.id not in exercises:
-                order.append(sub.id)
-                todo.append(sub.id)
-    return order

@@ -71,8 +71,8 @@ def grade_source(
     device: torch.device | None = None,
 ) -> SubmissionResult:
     started = time.monotonic()
-    static = StaticChecker(config.banned).check(source.chunks, config.banned_in)
-    notices = _notices(static)
+    static = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
+    notices = list(source.notices) + _notices(static)
     with RemoteSubmission(source, config.module, config.limits) as submission:
         tests = run_tests(config, submission, dirs, reference, static, device=device)
         try:
