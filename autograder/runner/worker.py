@@ -27,6 +27,7 @@ import torch  # noqa: E402  (the descriptors must move before anything can print
 
 from autograder.runner import codec, frames, notebook_shims  # noqa: E402
 from autograder.runner.errors import type_names  # noqa: E402
+from autograder.runner.memory_modules import MemoryModules  # noqa: E402
 
 _handles: dict[int, Any] = {}
 
@@ -75,6 +76,7 @@ def _units(source: str, filename: str, notebook: bool) -> list[CodeType]:
 
 
 def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dict[str, Any]]]:
+    """Run the submission's code; its own modules stay importable for the calls that follow."""
     notebook = bool(request["notebook"])
     module = types.ModuleType("__main__" if notebook else request["module"])
     module.__file__ = f"{request['module']}.py"
@@ -82,14 +84,17 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
     namespace = module.__dict__
     if notebook:
         notebook_shims.install(namespace)
-    filenames: set[str] = set()
+    own_modules = MemoryModules(request.get("modules", []))
+    own_modules.install()
+    filenames = own_modules.filenames
     errors: list[dict[str, Any]] = []
 
     def record(exc: BaseException, chunk: dict[str, Any]) -> None:
         error = _describe_error(exc, filenames)
         if isinstance(exc, SyntaxError):
             error["message"] = exc.msg
-            error["where"] = f"{chunk['filename']}, line {exc.lineno}: {(exc.text or '').strip()}"
+            place = exc.filename if exc.filename in filenames else chunk["filename"]
+            error["where"] = f"{place}, line {exc.lineno}: {(exc.text or '').strip()}"
         error["label"] = chunk["label"]
         errors.append(error)
 
