@@ -1,0 +1,5 @@
+import torch
+
+
+def stable_softmax(logits, dim):
+    return torch.softmax(logits, dim=dim)
