@@ -38,13 +38,15 @@ def render(result: SubmissionResult) -> str:
         mark = "ok " if score.score == score.max_score else "fix"
         lines.append(f"  {mark} {score.exercise:<{width}}  {score.score:g} / {score.max_score:g}")
     lines.append(f"      {'public total':<{width}}  {result.score:g} / {result.max_score:g}")
-    failures = [t for t in result.tests if not t.passed]
+    failures = [t for t in result.tests if t.failed]
     if failures:
         lines.append("")
         for test in failures:
             lines.append(f"FAILED {test.name}")
             lines += [f"    {line}" for line in test.output.splitlines()]
             lines.append("")
+    for test in result.skipped:
+        lines.append(f"SKIPPED {test.name} (for no points): {test.output}")
     for notice in result.notices:
         lines.append(f"note: {notice}")
     return "\n".join(lines)
@@ -65,7 +67,7 @@ def run_check(folder: Path, file: Path | None) -> int:
     print(f"Checking {path.name} with the public tests of {config.name}...\n")
     result = grade_source(config, source, suite_dirs(config, include_hidden=False), reference=None)
     print(render(result))
-    passed = all(t.passed for t in result.tests)
+    passed = not any(t.failed for t in result.tests)
     print(
         "\nAll public tests pass. The final grade also uses hidden tests: other shapes, dtypes and edge cases."
         if passed
