@@ -45,6 +45,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         cells = {e.exercise: f"{_fmt(e.score)}/{_fmt(e.max_score)}" for e in result.by_exercise()}
         row = [f"{result.student:<{width}}", *(f"{cells[n]:>{max(len(n), 7)}}" for n in names)]
         print("  ".join(row + [f"{_fmt(result.score) + '/' + _fmt(result.max_score):>9}"]))
+    reasons: dict[str, list[str]] = {}
+    for result in report.results:
+        for test in result.skipped:
+            reasons.setdefault(test.name, []).append(test.output)
+    for name, outputs in reasons.items():
+        print(f"not counted for {len(outputs)} of {len(report.results)}: {name} (skipped: {outputs[0]})")
     for skipped in report.skipped:
         print(f"skipped {skipped.origin}: {skipped.reason}")
     if report.results:

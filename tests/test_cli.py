@@ -94,7 +94,8 @@ def test_correct_work_in_every_form_gets_full_marks(graded_class):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="with a GPU the device tests run for real")
 def test_a_device_test_that_cannot_run_here_is_skipped_not_passed(graded_class):
-    _, out = graded_class
+    completed, out = graded_class
+    assert "not counted for 11 of 11: accuracy: works on the input's device (skipped: needs a GPU" in completed.stdout
     tests = {t["name"]: t for t in _result(out, "alice")["tests"]}
     skipped = tests["accuracy: works on the input's device"]
     assert (skipped["status"], skipped["score"], skipped["max_score"]) == ("skipped", 0, 0)

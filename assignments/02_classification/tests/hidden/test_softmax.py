@@ -52,7 +52,10 @@ def test_softmax_large_logits(submission, dtype):
     got = submission.softmax(logits)
     inputs = "logits = [[1e4, -1e4, 0], [1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]]"
     check.finite(got, what="softmax(logits)", inputs=inputs, hint=STABILITY_HINT)
-    check.close(got, F.softmax(logits, dim=-1), what="softmax(logits)", inputs=inputs, rtol=0, atol=1e-6, hint=STABILITY_HINT)
+    # float32 resolves 1e4 only to about 1e-3, so exp(z - logsumexp(z)), as stable
+    # as shifting by the max, may be off by that much; an overflow is off by far more.
+    atol = 1e-3 if dtype == torch.float32 else 1e-6
+    check.close(got, F.softmax(logits, dim=-1), what="softmax(logits)", inputs=inputs, rtol=0, atol=atol, hint=STABILITY_HINT)
 
 
 @graded("softmax", "rows are probabilities for widely spread logits")
