@@ -211,18 +211,18 @@ def test_folder_brings_its_helper_modules_and_packages_but_no_environment_or_cac
 def test_zip_names_helpers_from_the_graded_files_folder_first_then_from_the_root(tmp_path):
     archive = tmp_path / "dave.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("work/classification.ipynb", notebook("from helpers import shift", GOOD))
-        z.writestr("work/helpers.py", "def shift(z):\n    return z\n")
+        z.writestr("lab/classification.ipynb", notebook("from helpers import shift", GOOD))
+        z.writestr("lab/helpers.py", "def shift(z):\n    return z\n")
         z.writestr("helpers.py", "def shift(z):\n    return 'the root copy'\n")
         z.writestr("classification.py", "# an old copy of the graded module\n")
-        z.writestr("__MACOSX/work/._helpers.py", "junk")
+        z.writestr("__MACOSX/lab/._helpers.py", "junk")
     entry = read_entry(archive, MODULE, ("softmax",))
     assert modules_of(entry) == {
-        "helpers": ("dave.zip:work/helpers.py", False),
-        "work": ("dave.zip:work/", True),
-        "work.helpers": ("dave.zip:work/helpers.py", False),
+        "helpers": ("dave.zip:lab/helpers.py", False),
+        "lab": ("dave.zip:lab/", True),
+        "lab.helpers": ("dave.zip:lab/helpers.py", False),
     }
-    assert entry.kind == "notebook" and entry.origin == "dave.zip:work/classification.ipynb"
+    assert entry.kind == "notebook" and entry.origin == "dave.zip:lab/classification.ipynb"
 
 
 def test_too_many_helper_files_load_the_graded_file_alone_with_a_notice(tmp_path):
