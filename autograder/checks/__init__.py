@@ -160,7 +160,7 @@ def on_device(
     compared, and code that needs values cannot run: such a test is skipped,
     for no points either way, rather than passed or failed. A function that
     returns a number always needs values, so its test asks for the `gpu`
-    fixture, which exists only where there is a GPU.
+    fixture instead, and the session skips that test where there is no GPU.
     """
     if target.type == "meta" and next(_tensors(expected), None) is None:
         raise UsageError(
