@@ -23,11 +23,11 @@ def test_close_reports_worst_index_and_values():
     assert "expected:" in text and "hint:     think" in text
 
 
-def test_hidden_rendering_drops_the_expected_value():
-    failure = CheckFailure("f(x) is off", got="1", expected="2", inputs="x = 0", hint="h")
+def test_hidden_rendering_drops_the_expected_value_and_the_values_got():
+    failure = CheckFailure("f(x) is off", got="a float: 1.25", got_brief="a float", expected="2", inputs="x = 0", hint="h")
     hidden = failure.render(reveal_expected=False)
-    assert "expected" not in hidden
-    assert "got:      1" in hidden and "input:    x = 0" in hidden
+    assert "expected" not in hidden and "1.25" not in hidden
+    assert "got:      a float" in hidden and "input:    x = 0" in hidden
 
 
 def test_hidden_close_failure_gives_no_way_to_the_expected_value():
@@ -35,7 +35,7 @@ def test_hidden_close_failure_gives_no_way_to_the_expected_value():
         check.close(torch.tensor([1.25]), torch.tensor([0.5]), what="f(x)", rtol=0, atol=1e-6)
     hidden = info.value.render(reveal_expected=False)
     assert "off by" not in hidden and "0.75" not in hidden and "0.5" not in hidden
-    assert "got:" in hidden and "1.25" in hidden
+    assert "got:      tensor of shape (1,), float32, on cpu" in hidden and "1.25" not in hidden
     with pytest.raises(CheckFailure) as info:
         check.close(0.25, 0.75, what="acc", rtol=0, atol=1e-6)
     hidden = info.value.render(reveal_expected=False)

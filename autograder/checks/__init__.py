@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import torch
 
-from autograder.checks.describe import describe
+from autograder.checks.describe import brief, describe
 from autograder.checks.devices import meta_cannot_run, same_device
 from autograder.checks.failure import CheckFailure
 from autograder.errors import UsageError
@@ -74,14 +74,14 @@ def _compared() -> None:
 def that(condition: bool, problem: str, *, got: Any = None, inputs: str | None = None, hint: str | None = None) -> None:
     """The general check: fail with `problem` unless `condition` holds."""
     if not condition:
-        raise CheckFailure(problem, got=None if got is None else describe(got), inputs=inputs, hint=hint)
+        raise CheckFailure(problem, got=None if got is None else describe(got), got_brief=None if got is None else brief(got), inputs=inputs, hint=hint)
 
 
 def is_tensor(got: Any, *, what: str, inputs: str | None = None, hint: str | None = None) -> torch.Tensor:
     if not isinstance(got, torch.Tensor):
         raise CheckFailure(
             f"{what} should return a torch.Tensor, but returned a {type(got).__name__}",
-            got=describe(got),
+            got=describe(got), got_brief=brief(got),
             inputs=inputs,
             hint=hint,
         )
@@ -178,7 +178,9 @@ def on_device(
                 f"not checked on this machine: {what} reads tensor values (.item(), a boolean mask, `if` on a tensor, ...), "
                 "which the meta device that stands in for a GPU here cannot do; a grader with a GPU checks it"
             )
-        raise CheckFailure(f"{what} fails for inputs on {target}: {exc}", inputs=where, hint=hint or DEVICE_HINT) from None
+        raise CheckFailure(
+            f"{what} fails for inputs on {target}", got=str(exc), got_brief=exc.brief, inputs=where, hint=hint or DEVICE_HINT
+        ) from None
     for tensor in _tensors(got):
         device(tensor, target, what=what, inputs=where)
     if target.type != "meta":
@@ -191,7 +193,7 @@ def finite(got: Any, *, what: str, inputs: str | None = None, hint: str | None =
         bad = int((~torch.isfinite(tensor)).sum())
         raise CheckFailure(
             f"{what} contains {bad} NaN or infinite value(s)",
-            got=describe(tensor),
+            got=describe(tensor), got_brief=brief(tensor),
             inputs=inputs,
             hint=hint,
         )
@@ -201,7 +203,7 @@ def python_float(got: Any, *, what: str, inputs: str | None = None, hint: str | 
     if isinstance(got, bool) or not isinstance(got, float):
         raise CheckFailure(
             f"{what} should return a Python float, but returned a {type(got).__name__}",
-            got=describe(got),
+            got=describe(got), got_brief=brief(got),
             inputs=inputs,
             hint=hint or "convert a 0-dim tensor with .item()",
         )
@@ -247,13 +249,13 @@ def close(
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
         if not isinstance(got, (int, float)) or isinstance(got, bool):
-            raise CheckFailure(f"{what} should be a number, but is a {type(got).__name__}", got=describe(got), inputs=inputs, hint=hint)
+            raise CheckFailure(f"{what} should be a number, but is a {type(got).__name__}", got=describe(got), got_brief=brief(got), inputs=inputs, hint=hint)
         if math.isnan(got) or (math.isinf(got) and not math.isinf(expected)):
-            raise CheckFailure(f"{what} is {got}", got=describe(got), inputs=inputs, hint=hint)
+            raise CheckFailure(f"{what} is {got}", got=describe(got), got_brief=brief(got), inputs=inputs, hint=hint)
         if abs(got - expected) > atol + rtol * abs(expected):
             raise CheckFailure(
                 f"{what} is wrong (tolerance atol={atol:g}, rtol={rtol:g})",
-                got=describe(got),
+                got=describe(got), got_brief=brief(got),
                 expected=describe(expected),
                 inputs=inputs,
                 hint=hint,
@@ -271,12 +273,12 @@ def close(
     a = tensor.detach().to("cpu", torch.float64)
     b = expected.detach().to("cpu", torch.float64)
     if a.is_complex() or b.is_complex():
-        raise CheckFailure(f"{what} is complex", got=describe(tensor), inputs=inputs, hint=hint)
+        raise CheckFailure(f"{what} is complex", got=describe(tensor), got_brief=brief(tensor), inputs=inputs, hint=hint)
     bad_values = ~torch.isfinite(a) & torch.isfinite(b)
     if bool(bad_values.any()):
         raise CheckFailure(
             f"{what} contains {int(bad_values.sum())} NaN or infinite value(s) where a finite value was expected",
-            got=describe(tensor),
+            got=describe(tensor), got_brief=brief(tensor),
             inputs=inputs,
             hint=hint,
         )
@@ -290,7 +292,7 @@ def close(
         where = "" if a.dim() == 0 else f" in {int(wrong.sum())} of {a.numel()} entries; the worst is at index {_index(worst, tuple(a.shape))}"
         raise CheckFailure(
             f"{what} is wrong{where} (tolerance atol={atol:g}, rtol={rtol:g})",
-            got=describe(tensor),
+            got=describe(tensor), got_brief=brief(tensor),
             expected=describe(expected),
             inputs=inputs,
             hint=hint,
@@ -308,7 +310,9 @@ def raises(
     except StudentException as exc:
         if not exc.is_a(exc_type):
             raise CheckFailure(
-                f"{what} should raise {exc_type.__name__}, but raised {exc.type_name}: {exc}",
+                f"{what} should raise {exc_type.__name__}, but raised {exc.type_name}",
+                got=str(exc),
+                got_brief=exc.brief,
                 inputs=inputs,
                 hint=hint,
             ) from None

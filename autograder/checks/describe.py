@@ -45,6 +45,18 @@ def describe_tensor(t: torch.Tensor) -> str:
     return f"{head} (min {flat.min().item()}, max {flat.max().item()})"
 
 
+def brief(value: Any) -> str:
+    """What a value is, without its values: all a hidden test may show of it,
+    since the values could carry the hidden input back to the student."""
+    if isinstance(value, torch.Tensor):
+        bad = int((~torch.isfinite(value.detach())).sum()) if value.is_floating_point() and value.device.type != "meta" else 0
+        head = f"tensor of shape {tuple(value.shape)}, {str(value.dtype).replace('torch.', '')}, on {value.device}"
+        return head + (f", {bad} NaN/inf" if bad else "")
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
 def describe(value: Any) -> str:
     """Describe any value a student function may return."""
     if isinstance(value, torch.Tensor):

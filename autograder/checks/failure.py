@@ -16,6 +16,7 @@ class CheckFailure(AssertionError):
 
     problem: str
     got: str | None = None
+    got_brief: str | None = None
     expected: str | None = None
     inputs: str | None = None
     hint: str | None = None
@@ -25,13 +26,16 @@ class CheckFailure(AssertionError):
         super().__init__(self.render(reveal_expected=True))
 
     def render(self, reveal_expected: bool) -> str:
-        """The message; without `expected` and `detail` (which together with
-        `got` would give the expected value away) when it must stay hidden."""
+        """The message; when it must stay hidden, without `expected` and
+        `detail` (which together with `got` would give the expected value
+        away), and with `got` as its brief form, without values (which the
+        student's code could make a copy of the hidden input)."""
         lines = [self.problem + (f"; {self.detail}" if self.detail and reveal_expected else "")]
+        got = self.got if reveal_expected else self.got_brief
         if self.inputs:
             lines.append(f"  input:    {self.inputs}")
-        if self.got:
-            lines.append(f"  got:      {self.got}")
+        if got:
+            lines.append(f"  got:      {got}")
         if self.expected and reveal_expected:
             lines.append(f"  expected: {self.expected}")
         if self.hint:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import torch
 
-from autograder.checks.static import StaticChecker, StaticReport
+from autograder.checks.static import StaticChecker, StaticReport, Violation
 from autograder.config import AssignmentConfig
 from autograder.errors import UsageError
 from autograder.grading.session import TestDir, gate_message, run_tests
@@ -22,6 +23,8 @@ from autograder.runner.handle import ISOLATION, RemoteSubmission
 from autograder.runner.local import LocalSubmission
 
 HAND_WRITTEN_TITLE = "written by hand, on the input's device (no banned API)"
+RAN_WHERE = "what your code ran during the tests"
+HIDDEN_OUTPUT = "[{} bytes your code printed during the hidden tests are not shown]"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,30 @@ def static_results(config: AssignmentConfig, static: StaticReport) -> list[TestR
     return results
 
 
+def dispatched_gating(config: AssignmentConfig, dispatched: dict[str, frozenset[str]]) -> dict[str, tuple[Violation, ...]]:
+    """Exercises whose code dispatched a banned operation while the tests ran.
+
+    The worker's record is untrusted, so it can only take points away: a
+    second line behind the static check, for computations reached in ways no
+    reading of the code can follow.
+    """
+    gating: dict[str, tuple[Violation, ...]] = {}
+    for exercise in config.banned_in:
+        ops = sorted(op for op in dispatched.get(exercise, ()) if any(fnmatch.fnmatchcase(op, p) for p in config.banned))
+        if ops:
+            gating[exercise] = tuple(Violation(op, RAN_WHERE, 0, "") for op in ops)
+    return gating
+
+
+def _gate_tests(tests: list[TestResult], gating: dict[str, tuple[Violation, ...]]) -> list[TestResult]:
+    return [
+        replace(t, score=0.0, outcome=Outcome.FAILED, output=gate_message(t.exercise, gating[t.exercise]))
+        if t.exercise in gating and not t.skipped
+        else t
+        for t in tests
+    ]
+
+
 def _notices(static: StaticReport) -> list[str]:
     return [
         f"{v.describe()} is outside the graded functions, so it costs nothing; "
@@ -73,7 +100,7 @@ def grade_source(
     started = time.monotonic()
     static = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
     notices = list(source.notices) + _notices(static)
-    with RemoteSubmission(source, config.module, config.limits) as submission:
+    with RemoteSubmission(source, config.module, config.limits, config.exercise_names) as submission:
         tests = run_tests(config, submission, dirs, reference, static, device=device)
         try:
             report = submission.load_report()
@@ -81,7 +108,13 @@ def grade_source(
         except SubmissionError as exc:
             notices.insert(0, str(exc))
         notices += [f"worker event: {event}" for event in submission.events]
+    ran = dispatched_gating(config, submission.dispatched)
+    if ran:
+        tests = _gate_tests(tests, ran)
+        static = StaticReport({**ran, **static.gating}, static.ungraded)
     output = submission.output()
+    if submission.hidden_output_bytes:
+        output += ("\n" if output else "") + HIDDEN_OUTPUT.format(submission.hidden_output_bytes)
     return SubmissionResult(
         student=source.student,
         assignment=config.name,

@@ -29,7 +29,7 @@ from autograder.checks.static import StaticReport, Violation
 from autograder.config import AssignmentConfig
 from autograder.errors import GraderError, UsageError
 from autograder.results.model import Outcome, TestResult
-from autograder.runner.errors import SubmissionError
+from autograder.runner.errors import StudentException, SubmissionError
 
 
 @dataclass(frozen=True)
@@ -85,15 +85,15 @@ def failure_message(exc: BaseException, hidden: bool) -> str:
     """What the student reads when a test fails with `exc`."""
     if isinstance(exc, CheckFailure):
         return exc.render(reveal_expected=not hidden)
+    if isinstance(exc, StudentException):
+        return exc.brief if hidden else str(exc)
     if isinstance(exc, SubmissionError):
         return str(exc)
     if isinstance(exc, AssertionError):
         first = str(exc).splitlines()[0] if str(exc) else "a check failed"
         return first if hidden else str(exc)
-    return (
-        f"the test could not use what your code returned ({type(exc).__name__}: {exc}); "
-        "check the return type and shape against the exercise's docstring"
-    )
+    error = type(exc).__name__ if hidden else f"{type(exc).__name__}: {exc}"
+    return f"the test could not use what your code returned ({error}); check the return type and shape against the exercise's docstring"
 
 
 def gate_message(exercise: str, violations: tuple[Violation, ...]) -> str:
@@ -235,6 +235,13 @@ class GradingPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.problems.append(f"cannot collect {report.nodeid}:\n{report.longreprtext}")
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """From the first hidden test on, what the student's code prints is not kept:
+        it could print the hidden inputs into the report."""
+        mute = getattr(type(self._submission), "mute_output", None)
+        if self._hidden(item) and callable(mute):
+            mute(self._submission)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -6,6 +6,10 @@ its message; none of them is ever a grader crash.
 
 from __future__ import annotations
 
+import re
+
+_PLACE = re.compile(r"[^\n]{1,120}?, line \d{1,7}, in [A-Za-z_<][\w<>]{0,60}")
+
 
 def type_names(exc: BaseException) -> tuple[str, ...]:
     """An exception's class hierarchy by name, most derived first: what crosses from the worker."""
@@ -39,19 +43,26 @@ class BadResult(SubmissionError):
 class StudentException(SubmissionError):
     """The student's code raised; `type_names` is the class hierarchy, most derived first."""
 
-    def __init__(self, message: str, type_names: tuple[str, ...]) -> None:
+    def __init__(self, message: str, type_names: tuple[str, ...], brief: str = "") -> None:
         super().__init__(message)
         self.type_names = type_names
+        self.brief = brief or message
 
     @classmethod
     def from_call(cls, what: str, type_names: tuple[str, ...], message: str, where: str) -> "StudentException":
-        """The exception for `what` raising, worded for the student (a stub is 'not written yet')."""
+        """The exception for `what` raising, worded for the student (a stub is 'not written yet').
+
+        `brief` leaves the message out: what a hidden test shows, since student
+        code could put the hidden input in its message.
+        """
         kind = type_names[0] if type_names else "Exception"
         if kind == "NotImplementedError":
             text = f"{what} is not written yet: it still raises NotImplementedError"
-        else:
-            text = f"{what} raised {kind}: {message}" + (f"\n  at {where}" if where else "")
-        return cls(text, type_names)
+            return cls(text, type_names, text)
+        at = f"\n  at {where}" if where else ""
+        place = _PLACE.match(where)
+        brief_at = f"\n  at {place.group(0)}" if place else ""
+        return cls(f"{what} raised {kind}: {message}{at}", type_names, f"{what} raised {kind}{brief_at}")
 
     @property
     def type_name(self) -> str:

@@ -27,7 +27,7 @@ import torch
 from autograder.config import Limits
 from autograder.intake.definitions import definitions_only
 from autograder.intake.source import SubmissionSource
-from autograder.runner import codec, frames
+from autograder.runner import codec, frames, replies
 from autograder.runner.errors import (
     BadResult,
     CallTimeout,
@@ -40,6 +40,7 @@ from autograder.runner.errors import (
 
 MAX_FRAME_BYTES = 512 * 1024 * 1024
 STARTUP_TIMEOUT_S = 180.0
+MAX_RELOADS = 2
 ISOLATION = "process"
 WORKER_PYTHON = sys.executable
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "SYSTEMROOT")
@@ -52,6 +53,8 @@ class OutputTail:
         self._limit = limit
         self._data = bytearray()
         self.total = 0
+        self.muted = False
+        self.dropped = 0
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
         self._thread.start()
@@ -59,10 +62,18 @@ class OutputTail:
     def _drain(self, stream: io.BufferedReader) -> None:
         for chunk in iter(lambda: stream.read1(65536), b""):
             with self._lock:
+                if self.muted:
+                    self.dropped += len(chunk)
+                    continue
                 self.total += len(chunk)
                 self._data += chunk
                 if len(self._data) > self._limit:
                     del self._data[: len(self._data) - self._limit]
+
+    def mute(self) -> None:
+        """Keep nothing more: what follows may copy hidden inputs into the report."""
+        with self._lock:
+            self.muted = True
 
     def wait(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -147,6 +158,7 @@ class RemoteSubmission:
     source: SubmissionSource
     module: str
     limits: Limits
+    exercises: tuple[str, ...] = ()
     _worker: _Worker | None = None
     _load_failure: SubmissionError | None = None
     _active: SubmissionSource | None = None
@@ -155,11 +167,32 @@ class RemoteSubmission:
     _generation: int = 0
     _events: list[str] = field(default_factory=list)
     _earlier_output: list[str] = field(default_factory=list)
+    _retired: list[_Worker] = field(default_factory=list)
+    _reloads: int = 0
+    _muted: bool = False
+    _dispatched: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def events(self) -> tuple[str, ...]:
         """Crashes, timeouts and restarts seen so far, for the report."""
         return tuple(self._events)
+
+    @property
+    def dispatched(self) -> dict[str, frozenset[str]]:
+        """The aten operations the worker says each of the submission's functions dispatched."""
+        return {name: frozenset(ops) for name, ops in self._dispatched.items()}
+
+    @property
+    def hidden_output_bytes(self) -> int:
+        """How much the student's code printed after output stopped being kept."""
+        workers = self._retired + ([self._worker] if self._worker else [])
+        return sum(w.output.dropped for w in workers)
+
+    def mute_output(self) -> None:
+        """Stop keeping what the student's code prints, from now on (hidden tests start)."""
+        self._muted = True
+        if self._worker is not None:
+            self._worker.output.mute()
 
     def load_report(self) -> LoadReport:
         self._ensure_worker()
@@ -178,12 +211,13 @@ class RemoteSubmission:
     def _retire(self, worker: _Worker) -> None:
         worker.stop()
         self._earlier_output.append(worker.output.text())
+        self._retired.append(worker)
         self._worker = None
 
     def __getattr__(self, name: str) -> "RemoteCallable":
         if name.startswith("_"):
             raise AttributeError(name)
-        return RemoteCallable(self, {"op": "call", "name": name}, f"{name}()")
+        return RemoteCallable(self, {"op": "call", "name": name}, f"{name}()", name)
 
     def __enter__(self) -> "RemoteSubmission":
         return self
@@ -216,6 +250,8 @@ class RemoteSubmission:
         stderr = cast(io.BufferedReader, process.stderr)
         self._generation += 1
         worker = _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
+        if self._muted:
+            worker.output.mute()
         self._await_start(worker)
         return worker
 
@@ -249,7 +285,7 @@ class RemoteSubmission:
         if self._load_failure is not None:
             raise type(self._load_failure)(f"not run: {self._load_failure}")
         if self._active is not None:
-            return self._load(self._active)
+            return self._reload(self._active)
         try:
             worker = self._load(self.source)
             self._active = self.source
@@ -268,6 +304,17 @@ class RemoteSubmission:
             self._active = trimmed
             return worker
 
+    def _reload(self, source: SubmissionSource) -> _Worker:
+        """Load the submission again after its worker died; a few failures and it is not tried again,
+        since every reload costs up to the load time limit."""
+        try:
+            return self._load(source)
+        except (CallTimeout, WorkerDied) as failure:
+            self._reloads += 1
+            if self._reloads >= MAX_RELOADS:
+                self._load_failure = type(failure)(f"{failure}; it was loaded {self._reloads + 1} times, so it is not loaded again")
+            raise
+
     def _load(self, source: SubmissionSource) -> _Worker:
         worker = self._start()
         self._worker = worker
@@ -281,12 +328,7 @@ class RemoteSubmission:
         except WorkerDied as exc:
             raise WorkerDied(f"while loading your code, {exc}") from None
         if self._report is None:
-            self._report = LoadReport(
-                tuple(
-                    LoadError(e.get("label", ""), (e.get("types") or ["Exception"])[0], e.get("message", ""), e.get("where", ""))
-                    for e in header.get("errors", [])
-                )
-            )
+            self._report = LoadReport(tuple(LoadError(e.label, e.types[0], e.message, e.where) for e in replies.load_errors(header)))
         return worker
 
     def _fail(self, worker: _Worker, event: str) -> None:
@@ -320,14 +362,14 @@ class RemoteSubmission:
             self._fail(worker, f"{what} sent an unreadable reply")
             raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__})") from None
 
-    def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> Any:
+    def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str, owner: str) -> Any:
         """Run one call in the worker; a function that keeps crashing or hanging is not run again."""
         failures = self._failures.get(what, 0)
         if failures >= self.limits.max_failures_per_function:
             raise WorkerDied(f"not run: {what} already crashed or timed out {failures} times (see the first failure)")
         worker = self._ensure_worker()
         tensors: list[torch.Tensor] = []
-        header = dict(request)
+        header = dict(request, owner=owner, exercises=list(self.exercises))
         header["args"] = codec.encode(list(args), tensors, self._handle_out(worker))
         header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
         try:
@@ -335,21 +377,21 @@ class RemoteSubmission:
         except (CallTimeout, WorkerDied):
             self._failures[what] = failures + 1
             raise
-        status = reply.get("status")
+        for name, ops in replies.ops(reply).items():
+            self._dispatched.setdefault(name, set()).update(ops)
+        status = replies.status(reply)
         if status == "ok":
             try:
-                return codec.decode(reply.get("value"), tensors_back, lambda tree: RemoteObject(self, tree, worker.generation))
+                return codec.decode(reply.get("value"), tensors_back, lambda tree: RemoteObject(self, tree, worker.generation, owner))
             except Exception as exc:  # noqa: BLE001
-                raise BadResult(f"{what} returned something the grader cannot read ({exc})") from None
+                raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__}: {replies.text(str(exc), 200)})") from None
         if status == "missing":
-            raise MissingName(self._missing_message(str(reply.get("name"))))
+            raise MissingName(self._missing_message(str(request.get("name"))))
         if status == "raised":
-            error = reply.get("error", {})
-            raise StudentException.from_call(
-                what, tuple(error.get("types", ["Exception"])), str(error.get("message", "")), str(error.get("where", ""))
-            )
+            error = replies.error(reply.get("error"))
+            raise StudentException.from_call(what, error.types, error.message, error.where)
         if status == "unsendable":
-            raise BadResult(f"{what} returned a value the grader cannot receive: {reply.get('message')}")
+            raise BadResult(f"{what} returned a value the grader cannot receive: {replies.text(reply.get('message'), 300)}")
         raise BadResult(f"{what} gave an unexpected reply")
 
     def _handle_out(self, worker: _Worker) -> Any:
@@ -374,29 +416,34 @@ class RemoteSubmission:
 
 @dataclass(frozen=True)
 class RemoteCallable:
+    """A function or method of the submission; `owner` names the function whose work it is."""
+
     submission: RemoteSubmission
     request: dict[str, Any]
     what: str
+    owner: str
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.submission.call(self.request, args, kwargs, self.what)
+        return self.submission.call(self.request, args, kwargs, self.what, self.owner)
 
 
 class RemoteObject:
     """An object that lives in the worker (a student's model, say)."""
 
-    def __init__(self, submission: RemoteSubmission, tree: dict[str, Any], generation: int) -> None:
+    def __init__(self, submission: RemoteSubmission, tree: dict[str, Any], generation: int, owner: str) -> None:
         self._submission = submission
         self.handle_id = int(tree["id"])
-        self.type_name = str(tree.get("type", "object"))
+        type_name = tree.get("type")
+        self.type_name = replies.type_names([type_name])[0] if isinstance(type_name, str) else "object"
         self.generation = generation
+        self.owner = owner
 
     def __getattr__(self, name: str) -> RemoteCallable:
         if name.startswith("_"):
             raise AttributeError(name)
         request = {"op": "callmethod", "handle": self.handle_id, "name": name}
-        return RemoteCallable(self._submission, request, f"{self.type_name}.{name}()")
+        return RemoteCallable(self._submission, request, f"{self.type_name}.{name}()", self.owner)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = {"op": "callmethod", "handle": self.handle_id, "name": "__call__"}
-        return self._submission.call(request, args, kwargs, f"{self.type_name}(...)")
+        return self._submission.call(request, args, kwargs, f"{self.type_name}(...)", self.owner)

@@ -28,8 +28,55 @@ import torch  # noqa: E402  (the descriptors must move before anything can print
 from autograder.runner import codec, frames, notebook_shims  # noqa: E402
 from autograder.runner.errors import type_names  # noqa: E402
 from autograder.runner.memory_modules import MemoryModules  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 
 _handles: dict[int, Any] = {}
+MAX_OPS = 512
+
+
+class OpRecord(TorchDispatchMode):
+    """The aten operations a call dispatches, named as `torch.ops.aten.<name>.<overload>`,
+    by the exercise whose code dispatched them.
+
+    The trusted side matches them against the assignment's banned APIs: a
+    second line behind the static check, which sees computations however
+    they were spelled (a private alias, a name built at run time). An
+    operation belongs to the innermost exercise function on the stack, so
+    that cross_entropy calling the student's own softmax does not carry
+    softmax's mistakes.
+    """
+
+    def __init__(self, module: types.ModuleType, exercises: list[str], owner: str) -> None:
+        super().__init__()
+        self.owner = owner
+        self.codes: dict[CodeType, str] = {}
+        for name in exercises:
+            code = getattr(getattr(module, name, None), "__code__", None)
+            if isinstance(code, CodeType):
+                self.codes[code] = name
+        self.ops: dict[str, set[str]] = {}
+        self.count = 0
+
+    def _exercise(self) -> str:
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = self.codes.get(frame.f_code)
+            if name is not None:
+                return name
+            frame = frame.f_back
+        return self.owner
+
+    def __torch_dispatch__(self, func: Any, types_: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if self.count < MAX_OPS:
+            op = f"torch.ops.{func.namespace}.{func._opname}.{func._overloadname}"
+            found = self.ops.setdefault(self._exercise(), set())
+            if op not in found:
+                found.add(op)
+                self.count += 1
+        return func(*args, **(kwargs or {}))
+
+    def reply(self) -> dict[str, list[str]]:
+        return {name: sorted(ops) for name, ops in self.ops.items()}
 
 
 def _to_handle(value: Any) -> dict[str, Any]:
@@ -128,19 +175,21 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
     if request["op"] == "call" and getattr(module, request["name"], None) is None:
         _reply({"status": "missing", "name": request["name"]})
         return
+    record = OpRecord(module, list(request.get("exercises", [])), str(request.get("owner", "")))
     try:
         if request["op"] == "call":
             target = getattr(module, request["name"])
         else:
             target = getattr(_from_handle({"id": request["handle"]}), request["name"])
-        result = target(*args, **kwargs)
+        with record:
+            result = target(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
-        _reply({"status": "raised", "error": _describe_error(exc, filenames)})
+        _reply({"status": "raised", "error": _describe_error(exc, filenames), "ops": record.reply()})
         return
     tensors_out: list[torch.Tensor] = []
     try:
         value = codec.encode(result, tensors_out, _to_handle)
-        payload = codec.pack({"status": "ok", "value": value}, tensors_out)
+        payload = codec.pack({"status": "ok", "value": value, "ops": record.reply()}, tensors_out)
     except Exception as exc:  # noqa: BLE001
         _reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
         return
