@@ -4,7 +4,10 @@ It grades exactly as the real grader does (static checks, a separate worker
 process, the same messages) but with the public tests only, and prints a
 per-exercise table and what to fix. Exit status 0 only when all tests pass.
 The .py files beside the checked file come along as modules it can import,
-as they do when the student runs their own code there.
+as they do when the student runs their own code there. What the student's
+code said (exception messages, notices) is printed with its control
+characters made visible and capped, as in the real reports, so that a stray
+escape sequence cannot garble or hide the table.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from autograder.errors import UsageError
 from autograder.grading.grade import grade_source, suite_dirs
 from autograder.intake.discover import choose_file, source_from_bytes
 from autograder.intake.modules import folder_files, with_helpers
+from autograder.results import text
 from autograder.results.model import SubmissionResult
 
 
@@ -43,11 +47,11 @@ def render(result: SubmissionResult) -> str:
         lines.append("")
         for test in failures:
             lines.append(f"FAILED {test.name}")
-            lines += [f"    {line}" for line in test.output.splitlines()]
+            lines += [f"    {line}" for line in text.clip(test.output, text.MAX_TEST_OUTPUT).splitlines()]
             lines.append("")
     for test in result.skipped:
-        lines.append(f"SKIPPED {test.name} (for no points): {test.output}")
-    for notice in result.notices:
+        lines.append(f"SKIPPED {test.name} (for no points): {text.clip(test.output, text.MAX_NOTICE, text.one_line)}")
+    for notice in text.notices(result.notices):
         lines.append(f"note: {notice}")
     return "\n".join(lines)
 
@@ -64,7 +68,7 @@ def run_check(folder: Path, file: Path | None) -> int:
         source = with_helpers(source, folder_files(path.parent), path.name, "", config.module)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"Checking {path.name} with the public tests of {config.name}...\n")
+    print(f"Checking {text.name(path.name)} with the public tests of {config.name}...\n")
     result = grade_source(config, source, suite_dirs(config, include_hidden=False), reference=None)
     print(render(result))
     passed = not any(t.failed for t in result.tests)

@@ -2,7 +2,10 @@
 
 Every verb maps to one function; anything the user got wrong surfaces as a
 UsageError, printed as one clear message with exit status 2, and a failure of
-the grader itself as a GraderError, with exit status 3.
+the grader itself as a GraderError, with exit status 3. Names, reasons and
+messages that come from students' files are printed through
+`autograder.results.text`, so that none can move the cursor, recolour or
+rewrite the terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from autograder.errors import GraderError, UsageError
+from autograder.results import text
 
 
 def _fmt(value: float) -> str:
@@ -31,31 +35,32 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     def progress(result: SubmissionResult) -> None:
-        print(f"  graded {result.student}: {_fmt(result.score)}/{_fmt(result.max_score)}", flush=True)
+        print(f"  graded {text.name(result.student)}: {_fmt(result.score)}/{_fmt(result.max_score)}", flush=True)
 
     print(f"Grading {submissions} against {config.name} (public and hidden tests)...", flush=True)
     report = grade_class(config, course, submissions, out, jobs=args.jobs, progress=None if args.quiet else progress)
     elapsed = time.monotonic() - started
 
     names = config.exercise_names
-    width = max([len("student")] + [len(r.student) for r in report.results])
+    students = {r.student: text.name(r.student) for r in report.results}
+    width = max([len("student")] + [len(shown) for shown in students.values()])
     print(f"\nGraded {len(report.results)} submission(s) of {config.name} in {elapsed:.1f} s\n")
     print("  ".join([f"{'student':<{width}}", *(f"{n:>{max(len(n), 7)}}" for n in names), f"{'total':>9}"]))
     for result in report.results:
         cells = {e.exercise: f"{_fmt(e.score)}/{_fmt(e.max_score)}" for e in result.by_exercise()}
-        row = [f"{result.student:<{width}}", *(f"{cells[n]:>{max(len(n), 7)}}" for n in names)]
+        row = [f"{students[result.student]:<{width}}", *(f"{cells[n]:>{max(len(n), 7)}}" for n in names)]
         print("  ".join(row + [f"{_fmt(result.score) + '/' + _fmt(result.max_score):>9}"]))
     reasons: dict[str, list[str]] = {}
     for result in report.results:
         for test in result.skipped:
             reasons.setdefault(test.name, []).append(test.output)
     for name, outputs in reasons.items():
-        print(f"not counted for {len(outputs)} of {len(report.results)}: {name} (skipped: {outputs[0]})")
+        print(f"not counted for {len(outputs)} of {len(report.results)}: {name} (skipped: {text.name(outputs[0])})")
     for skipped in report.skipped:
-        print(f"skipped {skipped.origin}: {skipped.reason}")
+        print(f"skipped {text.name(skipped.origin)}: {text.name(skipped.reason)}")
     if report.results:
         example = report.folders[report.results[0].student]
-        print(f"\nResults:   {out / '<student>' / 'results.json'}   (e.g. {out / example / 'results.json'})")
+        print(f"\nResults:   {out / '<student>' / 'results.json'}   (e.g. {text.one_line(str(out / example / 'results.json'))})")
         print(f"Feedback:  {out / '<student>' / 'feedback.md'}")
     print(f"Gradebook: {report.gradebook}")
     return 0
@@ -107,10 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except UsageError as exc:
-        print(f"autograder: error: {exc}", file=sys.stderr)
+        print(f"autograder: error: {text.visible(str(exc))}", file=sys.stderr)
         return 2
     except GraderError as exc:
-        print(f"autograder: internal error: {exc}\nplease report this with the command you ran", file=sys.stderr)
+        print(f"autograder: internal error: {text.visible(str(exc))}\nplease report this with the command you ran", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print("autograder: interrupted; results written so far are kept", file=sys.stderr)

@@ -1,4 +1,11 @@
-"""results.json in Gradescope's autograder format."""
+"""results.json in Gradescope's autograder format.
+
+Every string a student's files could have chosen is capped and has its
+control characters made visible (see `autograder.results.text`), so that one
+runaway exception message cannot grow the file to megabytes and no escape
+sequence or bidi override reaches the page. `output_format` is left unset:
+Gradescope then shows each `output` as plain text, never as HTML or Markdown.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from autograder.results import text
 from autograder.results.model import SubmissionResult
+
 
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 6)
 
 
 def to_json(result: SubmissionResult) -> dict[str, Any]:
-    output = "\n".join(result.notices)
+    output = "\n".join(text.notices(result.notices))
     return {
         "score": _number(result.score),
         "max_score": _number(result.max_score),
@@ -28,14 +37,14 @@ def to_json(result: SubmissionResult) -> dict[str, Any]:
                 "max_score": _number(t.max_score),
                 "status": t.outcome.value,
                 "visibility": t.visibility,
-                "output": t.output,
+                "output": text.clip(t.output, text.MAX_TEST_OUTPUT),
             }
             for t in result.tests
         ],
         "extra_data": {
-            "student": result.student,
+            "student": text.name(result.student),
             "assignment": result.assignment,
-            "graded_file": result.origin,
+            "graded_file": text.name(result.origin),
             "isolation": result.isolation,
             "exercises": {e.exercise: {"score": _number(e.score), "max_score": _number(e.max_score)} for e in result.by_exercise()},
         },
