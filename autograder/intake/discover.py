@@ -1,28 +1,56 @@
 """Finding each student's submission in a submissions folder.
 
 One entry per student: `alice.py`, `bob.ipynb`, a folder `carol/` or an
-archive `dave.zip`. Inside a folder or archive the file that holds the
-student's work is picked (see `_choose`), and the other .py files come along
-as modules it can import (see `autograder.intake.modules`). Archives are read
-in memory with size limits and never extracted, so a hostile archive cannot
-write files.
+archive `dave.zip`. Intake has two parts, because everything inside an entry
+is under a student's control:
+
+- `scan` only lists the folder and names the students: cheap, and safe to run
+  in the process that grades the class. It refuses, with a result that says
+  why, names that cannot be shown or that clash with the grader's own output
+  or with another student's name (see `autograder.intake.students`).
+- `read_entry` reads one entry: the file, the notebook, the file picked in a
+  folder or archive (see `_choose`) and the other .py files that come along
+  as modules it can import (see `autograder.intake.modules`). Whatever the
+  content, it returns a `Rejected` with a reason instead of raising, and it
+  is meant to run in a supervised grader process, where a submission that
+  still takes too long or too much memory costs its own student only.
+
+Archives are read in memory with size limits and never extracted, so a
+hostile archive cannot write files.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping
+from typing import BinaryIO, Callable, Mapping
 
 from autograder.intake.modules import TreeFile, folder_files, with_helpers, zip_files
-from autograder.intake.notebook import NotebookError, notebook_chunks
+from autograder.intake.notebook import NotebookError, code_cells, notebook_chunks
 from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
+from autograder.intake.students import clash_key, name_problem, printable
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
+MAX_RANKED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
-_DEFINES = r"^\s*(?:def|class)\s+{name}\b|^\s*{name}\s*=|^\s*from\s+[\w.]+\s+import\s+.*\b{name}\b"
+MAX_ZIP_DIRECTORY_BYTES = 16 * 1024 * 1024
+SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+_DEFINES = r"^[ \t]*(?:def|class)[ \t]+{name}\b|^[ \t]*{name}[ \t]*=|^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t].*\b{name}\b"
+_END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
+_ZIP64_END_OF_DIRECTORY = struct.Struct("<4sQ2H2L4Q")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry of the submissions folder that names a student and is still to be read (by `read_entry`)."""
+
+    student: str
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -66,12 +94,12 @@ def source_from_bytes(student: str, origin: str, name: str, data: bytes) -> Subm
 
 
 def _code_text(name: str, data: bytes) -> str:
-    """The code of a candidate file, for ranking only (a notebook's code cells, joined)."""
+    """The code of a candidate file, for ranking only (a notebook's code cells as written, joined)."""
     text = data.decode("utf-8", "replace")
     if not name.endswith(".ipynb"):
         return text
     try:
-        return "\n".join(c.source for c in notebook_chunks(text, name))
+        return "\n".join(code for _, code in code_cells(text, name))
     except NotebookError:
         return ""
 
@@ -79,25 +107,33 @@ def _code_text(name: str, data: bytes) -> str:
 def _rank(name: str, text: str, mtime: float, module: str, exercises: tuple[str, ...]) -> tuple[int, int, int, float]:
     """Higher is likelier the student's work: defines more exercises (or imports them
     from the student's own modules), fewer untouched stubs, named like the
-    assignment's module, saved more recently."""
+    assignment's module, saved more recently. Every pattern stays on one line
+    (`[ \\t]`, not `\\s`), so a file of blank lines is searched in linear time."""
     defined = sum(1 for e in exercises if re.search(_DEFINES.format(name=re.escape(e)), text, re.M))
     stubs = text.count(STUB_MESSAGE)
     named = PurePosixPath(name).stem == module
     return defined, -stubs, int(named), mtime
 
 
-def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float]], module: str, exercises: tuple[str, ...], where: str) -> str:
+def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float, int]], module: str, exercises: tuple[str, ...], where: str) -> str:
     """Pick the file to grade among the .py/.ipynb files of a folder or archive.
 
     Students zip the whole release folder, so the untouched stub module often
     sits next to the notebook they worked in: the file that defines the
-    exercises, with the fewest stubs left, wins.
+    exercises, with the fewest stubs left, wins. Ranking reads every
+    candidate, so their total size is bounded.
     """
     if not candidates:
         raise ValueError(f"{where} holds no .py or .ipynb file; hand in {module}.py or {module}.ipynb")
     if len(candidates) == 1:
         return next(iter(candidates))
-    ranks = {c: _rank(c, _code_text(c, read()), mtime, module, exercises) for c, (read, mtime) in candidates.items()}
+    total = sum(size for _, _, size in candidates.values())
+    if total > MAX_RANKED_BYTES:
+        raise ValueError(
+            f"{where} holds {len(candidates)} .py and .ipynb files of {total // 2**20} MB in all, more than the "
+            f"{MAX_RANKED_BYTES // 2**20} MB the grader searches for your work; hand in {module}.py or {module}.ipynb"
+        )
+    ranks = {c: _rank(c, _code_text(c, read()), mtime, module, exercises) for c, (read, mtime, _) in candidates.items()}
     best = max(candidates, key=lambda c: (ranks[c], -len(PurePosixPath(c).parts), c.endswith(".py")))
     defined, _, named, _ = ranks[best]
     if not defined and not named:
@@ -110,73 +146,200 @@ def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float]], module:
 
 def choose_file(folder: Path, files: list[Path], module: str, exercises: tuple[str, ...]) -> Path:
     """The file among `files` (inside `folder`) that holds the student's work."""
-    candidates = {p.relative_to(folder).as_posix(): (p.read_bytes, p.stat().st_mtime) for p in files if p.stat().st_size <= MAX_SOURCE_BYTES}
-    return folder / _choose(candidates, module, exercises, f"{folder.name}/")
+    by_name = {printable(p.relative_to(folder).as_posix()): p for p in files}
+    sizes = {name: p.stat().st_size for name, p in by_name.items()}
+    candidates = {name: (p.read_bytes, p.stat().st_mtime, sizes[name]) for name, p in by_name.items() if sizes[name] <= MAX_SOURCE_BYTES}
+    return by_name[_choose(candidates, module, exercises, f"{printable(folder.name)}/")]
 
 
 def _from_files(
     student: str, files: Mapping[str, TreeFile], where: str, display: str, module: str, exercises: tuple[str, ...]
 ) -> SubmissionSource:
     """The graded file among `files` with the student's other modules; `display` prefixes paths in messages."""
-    candidates = {p: (f.read, f.mtime) for p, f in files.items() if f.size <= MAX_SOURCE_BYTES}
+    candidates = {p: (f.read, f.mtime, f.size) for p, f in files.items() if f.size <= MAX_SOURCE_BYTES}
     chosen = _choose(candidates, module, exercises, where)
     source = source_from_bytes(student, f"{display}{chosen}", PurePosixPath(chosen).name, files[chosen].read())
     return with_helpers(source, files, chosen, display, module)
 
 
-def _from_folder(student: str, folder: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
-    return _from_files(student, folder_files(folder), f"{folder.name}/", f"{folder.name}/", module, exercises)
+def _zip_directory(handle: BinaryIO) -> tuple[int, int] | None:
+    """(number of members, size of the central directory) from an archive's end record; None if it has none.
+
+    Python's zipfile builds an object for every member before anyone can
+    count them, so a crafted directory of millions of members would cost
+    minutes and gigabytes; its size is read from the end record first.
+    """
+    size = handle.seek(0, os.SEEK_END)
+    tail_at = max(0, size - _END_OF_DIRECTORY.size - 0xFFFF)
+    handle.seek(tail_at)
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END_OF_DIRECTORY.size:
+        return None
+    _, _, _, _, members, directory_size, _, _ = _END_OF_DIRECTORY.unpack_from(tail, at)
+    if members != 0xFFFF and directory_size != 0xFFFFFFFF:
+        return members, directory_size
+    record_at = tail_at + at - 20 - _ZIP64_END_OF_DIRECTORY.size  # zip64 record, then its 20-byte locator
+    if record_at < 0:
+        return None
+    handle.seek(record_at)
+    record = handle.read(_ZIP64_END_OF_DIRECTORY.size)
+    if len(record) < _ZIP64_END_OF_DIRECTORY.size or not record.startswith(b"PK\x06\x06"):
+        return None
+    fields = _ZIP64_END_OF_DIRECTORY.unpack(record)
+    return fields[7], fields[8]
 
 
-def _from_zip(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
+def _open_zip(handle: BinaryIO, name: str) -> zipfile.ZipFile:
+    directory = _zip_directory(handle)
+    if directory is not None and (directory[0] > MAX_ZIP_MEMBERS or directory[1] > MAX_ZIP_DIRECTORY_BYTES):
+        raise ValueError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your assignment folder")
     try:
-        with zipfile.ZipFile(path) as archive:
-            if len(archive.infolist()) > MAX_ZIP_MEMBERS:
-                raise ValueError(f"{path.name} holds more than {MAX_ZIP_MEMBERS} files")
-            return _from_files(student, zip_files(archive), path.name, f"{path.name}:", module, exercises)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
-        raise ValueError(f"{path.name} is not a readable zip archive ({exc}); zip the folder again") from None
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError, struct.error) as exc:
+        raise ValueError(f"{name} is not a readable zip archive ({exc}); zip the folder again") from None
+    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+        raise ValueError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your assignment folder")
+    return archive
+
+
+def _from_zip(student: str, handle: BinaryIO, name: str, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
+    with _open_zip(handle, name) as archive:
+        try:
+            return _from_files(student, zip_files(archive), name, f"{name}:", module, exercises)
+        except OSError as exc:  # a member that cannot be read (see modules._read_member)
+            raise ValueError(f"{name} is not a readable zip archive ({exc}); zip the folder again") from None
+
+
+def _open_regular(path: Path, name: str) -> BinaryIO:
+    """`path` opened for reading only if it is still a regular file: never follows a link, never waits on a pipe."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{name} is not a regular file; hand in a .py, .ipynb or .zip file")
+    return os.fdopen(fd, "rb")
+
+
+def _read_file(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
+    name = printable(path.name)
+    with _open_regular(path, name) as handle:
+        if path.suffix == ".zip":
+            return _from_zip(student, handle, name, module, exercises)
+        if os.fstat(handle.fileno()).st_size > MAX_SOURCE_BYTES:
+            raise ValueError(f"{name} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+        return source_from_bytes(student, name, name, handle.read(MAX_SOURCE_BYTES + 1))
+
+
+def _read(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> Entry:
+    """The submission at `path`, or why it cannot be graded; what the student wrote cannot make this raise."""
+    name = printable(path.name)
+    try:
+        if path.is_dir() and not path.is_symlink():
+            return _from_files(student, folder_files(path), f"{name}/", f"{name}/", module, exercises)
+        return _read_file(student, path, module, exercises)
+    except (ValueError, OSError) as exc:  # ValueError includes UnicodeError and NotebookError
+        return Rejected(student, name, str(exc))
+    except RecursionError:
+        return Rejected(student, name, f"{name} is nested too deeply to be read; hand in a plain .py file or notebook")
+    except MemoryError:
+        return Rejected(student, name, f"{name} could not be read within the grader's memory; hand in only your code")
+
+
+def _classify(path: Path) -> Candidate | Rejected | Skipped:
+    """What a name in the submissions folder is, from the name and the file's type alone (nothing is read)."""
+    origin = printable(path.name)
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return Skipped(origin, f"could not be examined ({exc.strerror})")
+    if stat.S_ISLNK(mode):
+        return Skipped(origin, "symbolic links are not followed")
+    if stat.S_ISDIR(mode):
+        raw = path.name
+    elif path.suffix in SUBMISSION_SUFFIXES:
+        if not stat.S_ISREG(mode):
+            return Skipped(origin, "not a regular file")
+        raw = path.stem
+    else:
+        return Skipped(origin, "not a submission (expected a .py, .ipynb, folder or .zip)")
+    student = printable(raw)
+    problem = name_problem(path.name, student)
+    return Candidate(student, path) if problem is None else Rejected(student, origin, problem)
 
 
 def read_entry(path: Path, module: str, exercises: tuple[str, ...] = ()) -> Entry | Skipped:
-    """Read one entry of a submissions folder."""
-    student = path.stem if path.is_file() else path.name
-    if path.is_symlink():
-        return Skipped(path.name, "symbolic links are not followed")
-    try:
-        if path.is_dir():
-            return _from_folder(student, path, module, exercises)
-        if path.suffix == ".zip":
-            return _from_zip(student, path, module, exercises)
-        if path.suffix in (".py", ".ipynb"):
-            return source_from_bytes(student, path.name, path.name, path.read_bytes())
-    except (ValueError, OSError) as exc:
-        return Rejected(student, path.name, str(exc))
-    return Skipped(path.name, "not a submission (expected a .py, .ipynb, folder or .zip)")
+    """Read one entry of a submissions folder: the student-controlled, expensive part of intake.
+
+    The student is named as `scan` names them. Returns a `Rejected` with a
+    reason for any content, never raises for one (an unexpected failure of
+    the grader itself may still propagate), and a `Skipped` for what is not
+    a submission at all.
+    """
+    entry = _classify(path)
+    if isinstance(entry, Candidate):
+        return _read(entry.student, path, module, exercises)
+    return entry
+
+
+def _origins(entries: list[Candidate | Rejected]) -> str:
+    return ", ".join(e.origin if isinstance(e, Rejected) else printable(e.path.name) for e in entries)
+
+
+def scan(folder: Path, exclude: Path | None = None) -> tuple[list[Candidate | Rejected], list[Skipped]]:
+    """Every student in `folder`, in name order, and what is not a submission; reads no file.
+
+    `exclude` is the output folder, which may sit inside the submissions
+    folder; names starting with a dot are not students. Two entries for one
+    student (`bob.py` and `bob.ipynb`) are refused, and so are names that
+    differ only in letter case or Unicode form (`Victim.py`, `victim.py`):
+    either could be taken for the other, in a gradebook or on a
+    case-insensitive file system. Each refused student still gets an entry,
+    so each gets a result.
+    """
+    here = folder.resolve()
+    excluded = {Path(os.path.abspath(exclude)), exclude.resolve()} if exclude is not None else set()
+    entries: list[Candidate | Rejected] = []
+    skipped: list[Skipped] = []
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(".") or here / name in excluded:
+            continue
+        entry = _classify(folder / name)
+        (skipped if isinstance(entry, Skipped) else entries).append(entry)  # type: ignore[arg-type]
+    by_student: dict[str, list[Candidate | Rejected]] = {}
+    for entry in entries:
+        by_student.setdefault(entry.student, []).append(entry)
+    by_key: dict[str, list[str]] = {}
+    for student in by_student:
+        by_key.setdefault(clash_key(student), []).append(student)
+    result: list[Candidate | Rejected] = []
+    for student, group in by_student.items():
+        clashing = by_key[clash_key(student)]
+        if len(clashing) > 1:
+            origins = _origins([e for s in clashing for e in by_student[s]])
+            reason = (
+                f"the names of {origins} differ only in letter case, Unicode form or surrounding spaces, so one student's "
+                "results could be taken for another's; rename all but one and hand them in again"
+            )
+            result.append(Rejected(student, _origins(group), reason))
+        elif len(group) == 1:
+            result.append(group[0])
+        else:
+            origins = _origins(group)
+            result.append(Rejected(student, origins, f"several submissions for {student} ({origins}); keep exactly one"))
+    return result, skipped
 
 
 def discover(
     folder: Path, module: str, exercises: tuple[str, ...] = (), exclude: Path | None = None
 ) -> tuple[list[Entry], list[Skipped]]:
-    """Every student's entry, in name order, with duplicates rejected by name.
-
-    `exclude` is the output folder, which may sit inside the submissions folder.
-    """
-    entries: list[Entry] = []
-    skipped: list[Skipped] = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith(".") or (exclude is not None and path.resolve() == exclude.resolve()):
-            continue
-        entry = read_entry(path, module, exercises)
-        (skipped if isinstance(entry, Skipped) else entries).append(entry)  # type: ignore[arg-type]
-    by_student: dict[str, list[Entry]] = {}
+    """`scan`, then `read_entry` for every student, in this process: for tests and small classes."""
+    entries, skipped = scan(folder, exclude)
+    read: list[Entry] = []
     for entry in entries:
-        by_student.setdefault(entry.student, []).append(entry)
-    result: list[Entry] = []
-    for student, group in by_student.items():
-        if len(group) == 1:
-            result.append(group[0])
-        else:
-            origins = ", ".join(e.origin for e in group)
-            result.append(Rejected(student, origins, f"several submissions for {student} ({origins}); keep exactly one"))
-    return result, skipped
+        if isinstance(entry, Rejected):
+            read.append(entry)
+            continue
+        got = read_entry(entry.path, module, exercises)
+        read.append(Rejected(entry.student, got.origin, got.reason) if isinstance(got, Skipped) else got)
+    return read, skipped

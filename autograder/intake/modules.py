@@ -9,6 +9,11 @@ student's work and are never listed. Helpers are bounded in number and size;
 past a bound, or for a helper that cannot be read as text, the graded file is
 loaded alone with a notice saying what to hand in instead, because rejecting
 the whole submission would cost every point for a packaging mistake.
+
+Paths are listed as `printable` text, so a file name that is not UTF-8 or
+holds terminal escapes can be named in any message, and folders deeper than
+`MAX_DEPTH` are not entered (no student's code sits that deep, and walking
+every ancestor of thousands of such paths would take quadratic time).
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping
 
 from autograder.intake.source import ModuleFile, SubmissionSource
+from autograder.intake.students import printable
 
 MAX_HELPER_FILES = 200
 MAX_HELPER_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
 SOURCE_SUFFIXES = (".py", ".ipynb")
 IGNORED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", "site-packages", "dist-packages", "node_modules"}
 VENV_MARKER = "pyvenv.cfg"
@@ -69,12 +76,13 @@ def folder_files(folder: Path) -> dict[str, TreeFile]:
         if here != folder and VENV_MARKER in names:
             folders.clear()
             continue
-        folders[:] = [f for f in folders if not _ignored(f)]
+        depth = len(here.relative_to(folder).parts)
+        folders[:] = [f for f in folders if not _ignored(f) and depth < MAX_DEPTH]
         for name in names:
             path = here / name
             if name.endswith(SOURCE_SUFFIXES) and not _ignored(name) and not path.is_symlink() and path.is_file():
                 stat = path.stat()
-                files[path.relative_to(folder).as_posix()] = TreeFile(path.read_bytes, stat.st_size, stat.st_mtime)
+                files[printable(path.relative_to(folder).as_posix())] = TreeFile(path.read_bytes, stat.st_size, stat.st_mtime)
     return dict(sorted(files.items()))
 
 
@@ -82,20 +90,28 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     """A member's bytes; a damaged or encrypted member is an OSError like any unreadable file."""
     try:
         return archive.read(member)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
-        raise OSError(f"{member.filename}: {exc}") from None
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
+        raise OSError(f"{printable(member.filename)}: {exc}") from None
+
+
+def _modified(member: zipfile.ZipInfo) -> float:
+    """When a member was last saved; 0 for a date no calendar has (some tools write month 0)."""
+    try:
+        return datetime(*member.date_time).timestamp()
+    except (ValueError, OverflowError):
+        return 0.0
 
 
 def zip_files(archive: zipfile.ZipFile) -> dict[str, TreeFile]:
     """The .py and .ipynb members of an archive, with the same folders left out as for a folder."""
-    members = [m for m in archive.infolist() if not m.is_dir()]
+    members = [m for m in archive.infolist() if not m.is_dir() and m.filename.count("/") <= MAX_DEPTH]
     venvs = {PurePosixPath(m.filename).parent for m in members if PurePosixPath(m.filename).name == VENV_MARKER} - {TOP}
     files: dict[str, TreeFile] = {}
     for member in members:
         path = PurePosixPath(member.filename)
         if member.filename.endswith(SOURCE_SUFFIXES) and not any(map(_ignored, path.parts)) and not venvs & set(path.parents):
-            when = datetime(*member.date_time).timestamp()
-            files[member.filename] = TreeFile(partial(_read_member, archive, member), member.file_size, when)
+            read = partial(_read_member, archive, member)
+            files[printable(member.filename)] = TreeFile(read, member.file_size, _modified(member))
     return dict(sorted(files.items()))
 
 
