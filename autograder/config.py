@@ -132,12 +132,20 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits applied to the student's worker process."""
+    """Limits applied to the student's worker process, and to grading one submission as a whole.
+
+    The `submission_*` budgets and `grader_memory_bytes` bound everything done
+    for one student (reading the files, the static check, every test and
+    worker restart) in the trusted grader process, measured from outside it.
+    """
 
     call_timeout_s: float = _limit(10.0, _seconds)
     load_timeout_s: float = _limit(60.0, _seconds)
     output_limit_bytes: int = _limit(64_000, _count)
     max_failures_per_function: int = _limit(2, _count)
+    submission_timeout_s: float = _limit(900.0, _seconds)
+    submission_cpu_s: float = _limit(300.0, _seconds)
+    grader_memory_bytes: int = _limit(6 * 2**30, _count)
 
     @classmethod
     def from_table(cls, table: Table, where: str) -> Limits:

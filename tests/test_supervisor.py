@@ -1,0 +1,163 @@
+"""The supervised pool: every task gets an outcome, whatever its work does to its grader process.
+
+The work functions below stand in for grading one submission; they run in
+spawned grader processes, so they live at module level where those can
+import them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from autograder.grading import processes
+from autograder.grading.supervisor import Budget, Failed, Incomplete, Pool
+
+ROOMY = Budget(wall_s=60, cpu_s=60, memory_bytes=8 * 2**30)
+
+
+def _work(task: tuple[str, str]) -> str:
+    kind, arg = task
+    if kind == "ok":
+        return f"graded {arg}"
+    if kind == "raise":
+        raise ValueError("a bug in the grader")
+    if kind == "exit":
+        os._exit(3)
+    if kind == "kill-grader":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "signals":
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGQUIT):
+            os.kill(os.getpid(), number)
+        time.sleep(0.2)
+        return "survived"
+    if kind == "hang":
+        time.sleep(3600)
+    if kind == "spin":
+        while True:
+            pass
+    if kind == "hog":
+        block = bytearray(2**30)
+        time.sleep(30)
+        return str(len(block))
+    if kind == "once":
+        marker = Path(arg)
+        if not marker.exists():
+            marker.write_text("tried")
+            raise Incomplete("interrupted")
+        return "second try"
+    if kind == "leave-daemon":
+        if os.fork() == 0:
+            os.setsid()
+            time.sleep(3600)
+            os._exit(0)
+        return "left a process behind"
+    if kind == "children":
+        return str(len(processes.children(os.getpid())))
+    raise AssertionError(kind)
+
+
+def _setup() -> Callable[[tuple[str, str]], str]:
+    return _work
+
+
+def run(tasks: list[tuple[str, str]], budget: Budget = ROOMY, jobs: int = 2) -> list[str | Failed]:
+    outcomes: dict[int, str | Failed] = {}
+    for index, outcome in Pool(_setup, jobs, budget).run(tasks):
+        assert index not in outcomes
+        outcomes[index] = outcome
+    assert sorted(outcomes) == list(range(len(tasks)))
+    return [outcomes[i] for i in range(len(tasks))]
+
+
+def test_every_task_gets_its_own_outcome():
+    outcomes = run([("ok", "alice"), ("raise", ""), ("ok", "bob"), ("exit", ""), ("ok", "carol")])
+    assert outcomes[0] == "graded alice" and outcomes[2] == "graded bob" and outcomes[4] == "graded carol"
+    assert isinstance(outcomes[1], Failed) and "ValueError: a bug in the grader" in outcomes[1].reason
+    assert isinstance(outcomes[3], Failed) and "died" in outcomes[3].reason and "twice" in outcomes[3].reason
+
+
+def test_a_grader_killed_once_is_given_a_fresh_process_and_a_second_try(tmp_path):
+    outcomes = run([("once", str(tmp_path / "marker")), ("kill-grader", ""), ("ok", "dave")], jobs=1)
+    assert outcomes[0] == "second try"
+    assert isinstance(outcomes[1], Failed) and "died" in outcomes[1].reason
+    assert outcomes[2] == "graded dave"
+
+
+def test_graders_ignore_the_signals_student_code_could_send():
+    assert run([("signals", ""), ("ok", "erin")], jobs=1) == ["survived", "graded erin"]
+
+
+def test_a_task_over_its_wall_clock_budget_fails_alone():
+    budget = Budget(wall_s=3, cpu_s=60, memory_bytes=8 * 2**30)
+    outcomes = run([("hang", ""), ("ok", "fred")], budget, jobs=1)
+    assert isinstance(outcomes[0], Failed) and "more than 3 s" in outcomes[0].reason
+    assert outcomes[1] == "graded fred"
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="CPU time and memory are measured through /proc")
+def test_a_task_over_its_cpu_budget_fails_alone():
+    budget = Budget(wall_s=60, cpu_s=2, memory_bytes=8 * 2**30)
+    outcomes = run([("spin", ""), ("ok", "gil")], budget, jobs=1)
+    assert isinstance(outcomes[0], Failed) and "CPU time" in outcomes[0].reason
+    assert outcomes[1] == "graded gil"
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="CPU time and memory are measured through /proc")
+def test_a_task_over_its_memory_budget_fails_alone():
+    budget = Budget(wall_s=60, cpu_s=60, memory_bytes=512 * 2**20)
+    outcomes = run([("hog", ""), ("ok", "hal")], budget, jobs=1)
+    assert isinstance(outcomes[0], Failed) and "memory" in outcomes[0].reason
+    assert outcomes[1] == "graded hal"
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="orphans are adopted by a child subreaper on Linux only")
+def test_processes_left_behind_are_killed_before_the_next_task():
+    assert run([("leave-daemon", ""), ("children", "")], jobs=1) == ["left a process behind", "0"]
+
+
+
+SHIELDED_RUN = """
+import os, signal, sys, time
+from autograder.grading import processes
+from autograder.grading.supervisor import Budget, Pool
+import test_supervisor
+
+with processes.shielded():
+    outcomes = list(Pool(test_supervisor._signal_parent_setup, 1, test_supervisor.ROOMY).run([("x", "")]))
+    print(outcomes, flush=True)
+    try:
+        for _ in range(600):
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        print("interrupted by the user", flush=True)
+"""
+
+
+def _signal_parent(task: tuple[str, str]) -> str:
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
+        os.kill(os.getppid(), number)
+    time.sleep(0.5)
+    return "sent"
+
+
+def _signal_parent_setup() -> Callable[[tuple[str, str]], str]:
+    return _signal_parent
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="the sender of a signal is known on Linux only")
+def test_the_supervising_process_ignores_signals_from_below_but_not_from_the_user():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-c", SHIELDED_RUN], stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "[(0, 'sent')]"
+    process.send_signal(signal.SIGTERM)
+    assert process.stdout.readline().strip() == "interrupted by the user"
+    assert process.wait(timeout=30) == 0
