@@ -1,35 +1,39 @@
 """Grading a whole class in parallel, one result per student whatever happens.
 
-Submissions are graded in a pool of trusted grader processes (each imports
-torch and the reference once and then grades many submissions); each
-submission's code runs in its own worker below that. Results are written as
-they arrive, so an interrupted run keeps what it graded. A grader process
-that dies costs retries, then an error result for that student only.
+Listing the students is cheap and happens here; everything a submission
+controls (reading its files, parsing a notebook, choosing the graded file,
+the static check and the tests) happens in a pool of grader processes, one
+supervised unit of work per student (see `supervisor`). Each student's
+results are written atomically as they arrive, into a folder named after
+that student alone, so an interrupted run keeps everything it graded.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
-import re
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+import tempfile
+import time
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
 from autograder.config import AssignmentConfig
-from autograder.errors import UsageError
+from autograder.errors import GraderError, UsageError
 from autograder.grading.grade import grade_rejected, grade_source, preflight, reference_path, suite_dirs
 from autograder.grading.session import TestDir, load_reference
-from autograder.intake.discover import Entry, Rejected, Skipped, discover
+from autograder.grading.supervisor import Budget, Failed, Incomplete, Pool, default_jobs
+from autograder.intake.discover import Candidate, Rejected, Skipped, read_entry, scan
+from autograder.intake.students import folder_for
 from autograder.release.markers import split_solutions
 from autograder.results import feedback, gradebook, gradescope
 from autograder.results.model import SubmissionResult
 
-_state: dict[str, object] = {}
 GRADEBOOK = "gradebook.csv"
+GRADEBOOK_EVERY_S = 2.0
+Task = Candidate | Rejected
 
 
 @dataclass(frozen=True)
@@ -46,58 +50,40 @@ class ClassReport:
         return self.out / GRADEBOOK
 
 
-def student_folders(students: list[str]) -> dict[str, str]:
-    """A safe, distinct output folder per student (names come from files students chose)."""
-    folders: dict[str, str] = {}
-    taken: set[str] = set()
-    for student in students:
-        base = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).strip(".") or "unnamed"
-        folder, n = base, 1
-        while folder.lower() in taken:
-            n += 1
-            folder = f"{base}-{n}"
-        taken.add(folder.lower())
-        folders[student] = folder
-    return folders
-
-
-def _init(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> None:
-    _state.update(config=config, reference=load_reference(reference), dirs=dirs)
-
-
-def _grade(entry: Entry) -> SubmissionResult:
-    config = _state["config"]
-    reference = _state["reference"]
-    dirs = _state["dirs"]
-    assert isinstance(config, AssignmentConfig) and isinstance(reference, ModuleType) and isinstance(dirs, list)
+def _grade_task(config: AssignmentConfig, dirs: list[TestDir], reference: ModuleType, task: Task) -> SubmissionResult:
+    """One student's unit of work, in a grader process."""
+    entry = read_entry(task.path, config.module, config.exercise_names) if isinstance(task, Candidate) else task
+    if isinstance(entry, Skipped):
+        entry = Rejected(task.student, entry.origin, entry.reason)
     if isinstance(entry, Rejected):
         return grade_rejected(config, entry, dirs, reference)
-    return grade_source(config, entry, dirs, reference)
+    try:
+        return grade_source(config, entry, dirs, reference)
+    except GraderError as exc:
+        raise Incomplete(str(exc)) from None
 
 
-def _failed(config: AssignmentConfig, entry: Entry, dirs: list[TestDir], reference: ModuleType, why: str) -> SubmissionResult:
-    rejected = Rejected(entry.student, entry.origin, f"the grader failed on this submission ({why}); ask your instructor")
-    return grade_rejected(config, rejected, dirs, reference)
+def _setup(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> Callable[[Task], SubmissionResult]:
+    """Runs once in each grader process: the reference is imported there, not sent."""
+    return functools.partial(_grade_task, config, dirs, load_reference(reference))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all: a reader never sees half a result."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _write(result: SubmissionResult, folder: Path) -> None:
-    gradescope.write(result, folder / "results.json")
-    feedback.write(result, folder / "feedback.md")
-
-
-InitArgs = tuple[AssignmentConfig, Path, list[TestDir]]
-
-
-def _run_pool(
-    entries: list[Entry], jobs: int, init_args: InitArgs, done: Callable[[Entry, SubmissionResult | BaseException], None]
-) -> None:
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init, initargs=init_args) as pool:
-        futures: dict[Future[SubmissionResult], Entry] = {pool.submit(_grade, entry): entry for entry in entries}
-        for future in as_completed(futures):
-            try:
-                done(futures[future], future.result())
-            except Exception as exc:  # noqa: BLE001  (recorded per student, never fatal)
-                done(futures[future], exc)
+    _write_atomically(folder / "results.json", json.dumps(gradescope.to_json(result), indent=2) + "\n")
+    _write_atomically(folder / "feedback.md", feedback.render(result))
 
 
 def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
@@ -108,10 +94,8 @@ def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
     return message
 
 
-def _take(entries: list[Entry]) -> list[Entry]:
-    taken = list(entries)
-    entries.clear()
-    return taken
+def _origin(task: Task) -> str:
+    return task.origin if isinstance(task, Rejected) else task.path.name
 
 
 def grade_class(
@@ -130,45 +114,41 @@ def grade_class(
     master = split_solutions(config.master_module.read_text(encoding="utf-8"), config.master_module)
     if reference.read_text(encoding="utf-8") != master.solution:
         raise UsageError(f"{reference} is older than {config.master_module}; run `autograder release {config.name}`")
-    entries, skipped = discover(submissions, config.module, config.exercise_names, exclude=out)
-    if not entries:
+    tasks, skipped = scan(submissions, exclude=out)
+    if not tasks:
         raise UsageError(_nothing_to_grade(submissions, skipped))
-    folders = student_folders([e.student for e in entries])
+    folders = {task.student: folder_for(task.student) for task in tasks}
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
     preflight(config, dirs, reference_module)
 
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
-    broken: list[Entry] = []
+    written = time.monotonic()
 
-    def record(entry: Entry, outcome: SubmissionResult | BaseException) -> None:
-        if isinstance(outcome, BrokenProcessPool):
-            broken.append(entry)
-            return
-        if isinstance(outcome, BaseException):
-            outcome = _failed(config, entry, dirs, reference_module, f"{type(outcome).__name__}: {outcome}")
-        results[entry.student] = outcome
-        _write(outcome, out / folders[entry.student])
-        if progress:
-            progress(outcome)
+    def write_gradebook() -> None:
+        ordered = [results[t.student] for t in tasks if t.student in results]
+        temporary = out / f".{GRADEBOOK}.{os.getpid()}"
+        gradebook.write(ordered, config.exercise_names, temporary)
+        os.replace(temporary, out / GRADEBOOK)
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
-    init_args: InitArgs = (config, reference, dirs)
+    limits = config.limits
+    budget = Budget(limits.submission_timeout_s, limits.submission_cpu_s, limits.grader_memory_bytes)
+    pool: Pool[Task, SubmissionResult] = Pool(functools.partial(_setup, config, reference, dirs), default_jobs(jobs, len(tasks)), budget)
     try:
-        if entries:
-            _run_pool(entries, workers, init_args, record)
-        # A killed grader process fails every submission that was queued with it.
-        # Grade those again together, then one at a time whatever broke again, so
-        # that only the submission that kills its grader ends with an error.
-        again = _take(broken)
-        if again:
-            _run_pool(again, min(workers, len(again)), init_args, record)
-        for entry in _take(broken):
-            _run_pool([entry], 1, init_args, record)
-        for entry in broken:
-            record(entry, RuntimeError("the grading process died while grading it, twice"))
+        for index, outcome in pool.run(tasks):
+            task = tasks[index]
+            if isinstance(outcome, Failed):
+                rejected = Rejected(task.student, _origin(task), f"{outcome.reason}; ask your instructor")
+                outcome = grade_rejected(config, rejected, dirs, reference_module)
+            results[task.student] = outcome
+            _write(outcome, out / folders[task.student])
+            if progress:
+                progress(outcome)
+            if time.monotonic() - written > GRADEBOOK_EVERY_S:
+                write_gradebook()
+                written = time.monotonic()
     finally:
-        ordered = tuple(results[e.student] for e in entries if e.student in results)
-        gradebook.write(ordered, config.exercise_names, out / GRADEBOOK)
+        write_gradebook()
+    ordered = tuple(results[t.student] for t in tasks if t.student in results)
     return ClassReport(ordered, tuple(skipped), out, folders)
