@@ -363,10 +363,10 @@ class RemoteSubmission:
             raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__})") from None
 
     def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str, owner: str) -> Any:
-        """Run one call in the worker; a function that keeps crashing or hanging is not run again."""
+        """Run one call in the worker; a function that keeps crashing, hanging or garbling its reply is not run again."""
         failures = self._failures.get(what, 0)
         if failures >= self.limits.max_failures_per_function:
-            raise WorkerDied(f"not run: {what} already crashed or timed out {failures} times (see the first failure)")
+            raise WorkerDied(f"not run: {what} already crashed, timed out or sent an unreadable reply {failures} times (see the first failure)")
         worker = self._ensure_worker()
         tensors: list[torch.Tensor] = []
         header = dict(request, owner=owner, exercises=list(self.exercises))
@@ -374,7 +374,7 @@ class RemoteSubmission:
         header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
         try:
             reply, tensors_back = self._exchange(worker, header, tensors, self.limits.call_timeout_s, what)
-        except (CallTimeout, WorkerDied):
+        except SubmissionError:
             self._failures[what] = failures + 1
             raise
         for name, ops in replies.ops(reply).items():
