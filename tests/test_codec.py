@@ -50,7 +50,7 @@ def test_unknown_objects_need_a_handle_table():
     assert tree == [{codec.TAG: "handle", "id": 7}]
 
 
-def test_a_pickled_object_in_the_tensor_blob_is_refused():
+def test_a_pickled_object_in_the_tensor_blob_is_refused(capsys):
     class Payload:
         def __reduce__(self):
             return (print, ("this must never run",))
@@ -59,8 +59,10 @@ def test_a_pickled_object_in_the_tensor_blob_is_refused():
     torch.save([Payload()], buffer)
     head = b'{"status": "ok"}'
     message = len(head).to_bytes(4, "big") + head + buffer.getvalue()
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match="could not be read safely") as refused:
         codec.unpack(message)
+    assert isinstance(refused.value.__cause__, pickle.UnpicklingError)
+    assert "never run" not in capsys.readouterr().out
 
 
 def test_unknown_tags_are_refused():
