@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 
@@ -223,12 +223,12 @@ def test_check_prints_no_control_characters_and_caps_output():
     assert len(printed) < text.MAX_TEST_OUTPUT + (text.MAX_NOTICES + 1) * (text.MAX_NOTICE + 20) + 2000
 
 
-def test_grade_summary_prints_names_and_reasons_as_text(monkeypatch, capsys, tmp_path, course):
+def test_grade_summary_prints_names_and_reasons_as_text(monkeypatch, capsys, tmp_path, course, classification):
     from autograder.grading import batch
     from autograder.intake.discover import Skipped
 
     evil = "mallory\x1b[2K\r\u202e"
-    result = hostile(student=evil)
+    result = replace(hostile(student=evil), exercises=classification.exercise_names)
 
     def fake_grade_class(config, course, submissions, out, jobs, progress):
         if progress is not None:
@@ -241,5 +241,5 @@ def test_grade_summary_prints_names_and_reasons_as_text(monkeypatch, capsys, tmp
     printed = capsys.readouterr().out
     assert code == 0
     assert not _controls_in(printed)
-    assert "mallory\\x1b[2K\\r\\u202e" in printed
-    assert "skipped notes\\x1b]0;x\\x07.txt: not a submission\\r\\x1b[1A" in printed
+    assert "mallory\\x1b[2K\\x0d\\u202e" in printed
+    assert "skipped notes\\x1b]0;x\\x07.txt: not a submission\\x0d\\x1b[1A" in printed
