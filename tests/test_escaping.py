@@ -165,6 +165,12 @@ def test_feedback_is_bounded():
     assert "more characters not shown]" in report
 
 
+def test_feedback_keeps_the_workers_note_on_a_tailed_output():
+    printed = "[90000 earlier bytes not kept]\n" + "x" * 64_000
+    report = feedback.render(SubmissionResult("s", "a", "s.py", (), (), output=printed))
+    assert "[90000 earlier bytes not kept]" in report and "more characters not shown" not in report
+
+
 def test_feedback_counts_notices_beyond_the_cap():
     result = SubmissionResult("s", "a", "s.py", (), (), notices=tuple(f"note {i}" for i in range(500)))
     report = feedback.render(result)

@@ -29,8 +29,10 @@ MAX_NOTICE = 2000
 """Characters of one notice (a load error, a worker event)."""
 MAX_NOTICES = 50
 """Notices kept per submission; the rest are counted, not shown."""
-MAX_PRINTED = 8000
-"""Characters of what the student's code printed, keeping the end (already tailed upstream)."""
+MAX_PRINTED = 100_000
+"""Characters of what the student's code printed, keeping the end. Each worker already keeps only
+its last `output_limit_bytes` (64 kB by default) and says so in a first line; this cap is above
+that, so the worker's own note normally survives, and bounds the sum over restarted workers."""
 MAX_NAME = 200
 """Characters of a one-line field: a student name, a file name, a skip reason."""
 
