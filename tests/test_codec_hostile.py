@@ -235,9 +235,12 @@ def test_encode_sends_broadcast_views_as_dense_copies():
     assert torch.equal(value["wide"], row.expand(4, 3)) and value["wide"].stride() == (3, 1)
 
 
-def test_encode_refuses_tensors_without_dense_storage():
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_encode_refuses_tensors_the_receiver_would_refuse():
     with pytest.raises(codec.EncodeError, match="dense"):
         codec.encode(torch.eye(2).to_sparse(), [], None)
+    with pytest.raises(codec.EncodeError, match="dtype complex32"):
+        codec.encode(torch.ones(2, dtype=torch.complex32), [], None)
 
 
 def test_a_realistic_reply_passes_every_check():

@@ -131,6 +131,8 @@ def _sendable(tensor: torch.Tensor) -> torch.Tensor:
     kind = _kind(tensor)
     if kind is not None:
         raise EncodeError(f"cannot send a {kind} tensor; send a dense one (`.to_dense()`, `.dequantize()`)")
+    if tensor.dtype not in DTYPES.values():
+        raise EncodeError(f"cannot send a tensor of dtype {_dtype_name(tensor.dtype)}; use one of {', '.join(DTYPES)}")
     plain = tensor.detach()
     if plain.numel() and _extent(tuple(plain.shape), plain.stride()) is None:
         plain = plain.clone(memory_format=torch.contiguous_format)
