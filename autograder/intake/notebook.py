@@ -12,33 +12,61 @@ The file is the student's, so anything in it may be hostile or broken: JSON
 nested past Python's recursion limit, cells that are not objects, a source
 that is a number, text that is not valid Unicode, thousands of stacked
 magics. Each either becomes a `NotebookError` that says what to fix, or is
-read in time linear in the file. IPython's transformer re-reads a whole cell
-for every piece of IPython syntax in it, which is quadratic; cells past a
-budget of that work are kept as written, so IPython syntax in them is a
-syntax error the student sees for that cell, while the rest is graded.
+read in bounded time. IPython's transformer re-reads a whole cell for every
+piece of IPython syntax in it, which is quadratic, so it gets a budget of
+characters per notebook; a cell that runs past it, and every cell after,
+is kept as written: IPython syntax in them is then a syntax error the
+student sees for that cell, while the rest is graded. No notebook a person
+wrote comes near the budget.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from IPython.core.inputtransformer2 import TRANSFORM_LOOP_LIMIT, TransformerManager
+from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.intake.source import Chunk
 
-_transformer = TransformerManager()
 BODY_MAGICS = {"time", "timeit", "capture", "prun"}
 MAX_CELLS = 10_000
-TRANSFORM_BUDGET = 5_000_000
-"""Characters IPython's transformer may tokenize for one notebook (about ten seconds' work)."""
-_ESCAPES = re.compile(r"^[ \t]*[%!?]|=[ \t]*[%!]|\?[ \t]*$", re.M)
+TRANSFORM_BUDGET = 3_000_000
+"""Characters IPython's transformer may read for one notebook: a few seconds' work, ten times what a long notebook needs."""
 _RESAVE = "re-create that cell in Jupyter and save the notebook again"
 
 
 class NotebookError(ValueError):
     """The file is not a readable notebook."""
+
+
+class _OverBudget(Exception):
+    """IPython's transformer has tokenized all it may for this notebook."""
+
+
+class _BoundedTransformer(TransformerManager):
+    """IPython's transformer, stopped before a pass over a cell that would take it past `budget` characters.
+
+    A cell is read once by the line transforms (prompts, indentation, cell
+    magics) and once more by the tokenizer for each piece of IPython syntax.
+    """
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def _spend(self, characters: int) -> None:
+        self.budget -= characters
+        if self.budget < 0:
+            raise _OverBudget
+
+    def transform_cell(self, cell: str) -> str:
+        self._spend(len(cell))
+        return str(super().transform_cell(cell))
+
+    def do_one_token_transform(self, lines: list[str]) -> tuple[bool, list[str]]:
+        self._spend(sum(map(len, lines)))
+        return super().do_one_token_transform(lines)
 
 
 def _runs_body(first_line: str) -> bool:
@@ -62,17 +90,11 @@ def _body_magics(source: str) -> tuple[str, str]:
     return "".join(header), source[start:]
 
 
-def _transform_cost(code: str) -> int:
-    """About how many characters IPython tokenizes to rewrite `code`: the whole cell once per piece of IPython syntax."""
-    escapes = sum(1 for _ in _ESCAPES.finditer(code))
-    return len(code) * (min(escapes, TRANSFORM_LOOP_LIMIT) + 1)
-
-
-def _python(code: str) -> str:
+def _python(code: str, transformer: _BoundedTransformer) -> str:
     """The cell as plain Python, with the same line numbers as the student sees."""
     try:
-        return str(_transformer.transform_cell(code))
-    except Exception:  # noqa: BLE001  (keep the raw cell; the worker reports its error)
+        return str(transformer.transform_cell(code))
+    except Exception:  # noqa: BLE001  (over budget, or IPython failed: keep the raw cell; the worker reports its error)
         return code
 
 
@@ -120,12 +142,8 @@ def code_cells(text: str, display_name: str) -> list[tuple[int, str]]:
 def notebook_chunks(text: str, display_name: str) -> tuple[Chunk, ...]:
     """One chunk per non-empty code cell, numbered as the student sees them; raises NotebookError."""
     chunks = []
-    budget = TRANSFORM_BUDGET
+    transformer = _BoundedTransformer(TRANSFORM_BUDGET)
     for number, source in code_cells(text, display_name):
         header, code = _body_magics(source)
-        cost = _transform_cost(code)
-        if cost <= budget:
-            budget -= cost
-            code = _python(code)
-        chunks.append(Chunk(f"{display_name} cell {number}", f"{display_name}, cell {number}", header + code))
+        chunks.append(Chunk(f"{display_name} cell {number}", f"{display_name}, cell {number}", header + _python(code, transformer)))
     return tuple(chunks)
