@@ -205,7 +205,14 @@ def _flush_student_output() -> None:
             pass
 
 
+def _warm_up() -> None:
+    """Enter the dispatch mode once: its first use costs seconds, which must not count as student time."""
+    with OpRecord(types.ModuleType("warm_up"), [], ""):
+        torch.zeros(2).exp().sum()
+
+
 def main() -> None:
+    _warm_up()
     _reply({"status": "started"})
     header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
