@@ -187,3 +187,10 @@ def test_the_output_folder_inside_the_submissions_folder_is_excluded_by_any_spel
     monkeypatch.chdir(tmp_path)
     assert scan(tmp_path, exclude=tmp_path / "out" / ".." / "out")[0] == [Candidate("alice", tmp_path / "alice.py")]
     assert scan(tmp_path, exclude=type(tmp_path)("out"))[0] == [Candidate("alice", tmp_path / "alice.py")]
+
+
+def test_a_candidate_shows_its_origin_as_a_refusal_would(tmp_path):
+    touch(tmp_path, "a\\b.py")
+    (candidate,), _ = scan(tmp_path)
+    assert candidate.student == "a\\\\b" and candidate.origin == "a\\\\b.py"
+    assert read_entry(candidate.path, MODULE).origin == candidate.origin

@@ -38,7 +38,7 @@ from autograder.intake.students import clash_key, name_problem, printable
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_RANKED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
-MAX_ZIP_DIRECTORY_BYTES = 16 * 1024 * 1024
+MAX_ZIP_DIRECTORY_BYTES = 4 * 1024 * 1024
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 _DEFINES = r"^[ \t]*(?:def|class)[ \t]+{name}\b|^[ \t]*{name}[ \t]*=|^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t].*\b{name}\b"
 _END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
@@ -51,6 +51,11 @@ class Candidate:
 
     student: str
     path: Path
+
+    @property
+    def origin(self) -> str:
+        """The entry's name as messages show it, like `Rejected.origin`."""
+        return printable(self.path.name)
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,7 @@ def read_entry(path: Path, module: str, exercises: tuple[str, ...] = ()) -> Entr
 
 
 def _origins(entries: list[Candidate | Rejected]) -> str:
-    return ", ".join(e.origin if isinstance(e, Rejected) else printable(e.path.name) for e in entries)
+    return ", ".join(e.origin for e in entries)
 
 
 def scan(folder: Path, exclude: Path | None = None) -> tuple[list[Candidate | Rejected], list[Skipped]]:
