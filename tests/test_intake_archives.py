@@ -202,3 +202,10 @@ def test_a_damaged_member_is_refused_as_unreadable(tmp_path):
     (tmp_path / "mo.zip").write_bytes(bytes(data))
     entry = read_entry(tmp_path / "mo.zip", MODULE)
     assert isinstance(entry, Rejected) and entry.reason.startswith("mo.zip is not a readable zip archive (classification.py: ")
+
+
+def test_a_zip_whose_directory_is_too_large_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    monkeypatch.setattr(discover_module, "MAX_ZIP_DIRECTORY_BYTES", 1000)
+    zipped(tmp_path / "ned.zip", {f"{'long_name' * 10}{i}.py": "" for i in range(20)})
+    monkeypatch.setattr(discover_module.zipfile, "ZipFile", None)
+    assert read_entry(tmp_path / "ned.zip", MODULE).reason == "ned.zip lists its files in more than 0 MB; zip only your assignment folder"

@@ -196,9 +196,11 @@ def _zip_directory(handle: BinaryIO) -> tuple[int, int] | None:
 
 
 def _open_zip(handle: BinaryIO, name: str) -> zipfile.ZipFile:
-    directory = _zip_directory(handle)
-    if directory is not None and (directory[0] > MAX_ZIP_MEMBERS or directory[1] > MAX_ZIP_DIRECTORY_BYTES):
+    members, directory_size = _zip_directory(handle) or (0, 0)
+    if members > MAX_ZIP_MEMBERS:
         raise ValueError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your assignment folder")
+    if directory_size > MAX_ZIP_DIRECTORY_BYTES:
+        raise ValueError(f"{name} lists its files in more than {MAX_ZIP_DIRECTORY_BYTES // 2**20} MB; zip only your assignment folder")
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError, struct.error) as exc:
