@@ -94,10 +94,6 @@ def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
     return message
 
 
-def _origin(task: Task) -> str:
-    return task.origin if isinstance(task, Rejected) else task.path.name
-
-
 def grade_class(
     config: AssignmentConfig,
     course: Path,
@@ -139,7 +135,7 @@ def grade_class(
         for index, outcome in pool.run(tasks):
             task = tasks[index]
             if isinstance(outcome, Failed):
-                rejected = Rejected(task.student, _origin(task), f"{outcome.reason}; ask your instructor")
+                rejected = Rejected(task.student, task.origin, f"{outcome.reason}; ask your instructor")
                 outcome = grade_rejected(config, rejected, dirs, reference_module)
             results[task.student] = outcome
             _write(outcome, out / folders[task.student])

@@ -124,7 +124,7 @@ def _limit_child() -> None:
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
-    workdir: str
+    root: str
     output: OutputTail
     generation: int
 
@@ -139,7 +139,7 @@ class _Worker:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def death_message(self) -> str:
         code = self.process.wait()
@@ -226,11 +226,16 @@ class RemoteSubmission:
         self.close()
 
     def _start(self) -> _Worker:
-        workdir = tempfile.mkdtemp(prefix="autograder-worker-")
+        """A worker in a private folder: its `work/` is the student's (home, temp, current folder),
+        its `cache/` torch's, which writes a cache folder on first entering a dispatch mode."""
+        root = tempfile.mkdtemp(prefix="autograder-worker-")
+        workdir, cache = os.path.join(root, "work"), os.path.join(root, "cache")
+        os.mkdir(workdir)
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(
             HOME=workdir,
             TMPDIR=workdir,
+            TORCHINDUCTOR_CACHE_DIR=cache,
             MPLBACKEND="Agg",
             OMP_NUM_THREADS="1",
             MKL_NUM_THREADS="1",
@@ -249,7 +254,7 @@ class RemoteSubmission:
         )
         stderr = cast(io.BufferedReader, process.stderr)
         self._generation += 1
-        worker = _Worker(process, workdir, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
+        worker = _Worker(process, root, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
         if self._muted:
             worker.output.mute()
         self._await_start(worker)
