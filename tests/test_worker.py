@@ -243,3 +243,10 @@ def test_a_worker_that_cannot_start_fails_calls_with_a_grader_side_reason(tmp_pa
             remote.f()
         with pytest.raises(WorkerStartFailed, match="not run: the grader could not start"):
             remote.g()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the OOM score is a Linux setting")
+def test_the_worker_is_the_first_the_kernel_kills_when_memory_runs_out(classification):
+    source = module_source("def score():\n    return int(open('/proc/self/oom_score_adj').read())\n")
+    with RemoteSubmission(source, classification.module, classification.limits) as submission:
+        assert submission.score() == 1000

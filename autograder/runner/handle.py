@@ -107,18 +107,26 @@ class LoadReport:
 
 
 PR_SET_PDEATHSIG = 1
+OOM_SCORE_ADJ = 1000
 
 
 def _limit_child() -> None:
-    """Runs in the worker before exec: no core files, and death with its grader.
+    """Runs in the worker before exec: no core files, death with its grader, first in line for the OOM killer.
 
     Without the parent-death signal, a worker stuck in student code would
-    outlive a grader process that was killed, spinning forever.
+    outlive a grader process that was killed, spinning forever. When memory
+    runs out, the kernel kills the worker that asked for too much, not a
+    grader or the process that supervises them.
     """
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        try:
+            with open("/proc/self/oom_score_adj", "w") as adjust:
+                adjust.write(str(OOM_SCORE_ADJ))
+        except OSError:
+            pass
 
 
 @dataclass
