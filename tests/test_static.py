@@ -1,7 +1,6 @@
 """Banned-API detection: aliases, dynamic access, attribution to exercises."""
 
 import textwrap
-import time
 
 import pytest
 
@@ -80,7 +79,7 @@ def test_star_import_does_not_shadow_own_definitions():
 def test_computed_getattr_on_torch_cannot_be_checked():
     code = "import torch.nn.functional as F\nname = input()\ndef softmax(z, dim=-1):\n    return getattr(F, name)(z)"
     found, _ = gated(code)
-    assert "softmax" in found and "computed name" in found["softmax"][0]
+    assert found["softmax"] == ["computed attribute name (cannot be checked): write the call plainly, e.g. torch.exp(z)"]
 
 
 def test_helper_functions_pass_their_violations_on():
@@ -131,7 +130,9 @@ def test_only_the_last_notebook_definition_counts():
 
 def test_module_level_alias_assignment_is_attributed_to_the_exercise():
     found, _ = gated("import torch.nn.functional as F\ncross_entropy = F.cross_entropy")
-    assert found == {"cross_entropy": ["torch.nn.functional.cross_entropy"]}
+    assert list(found) == ["cross_entropy"]
+    assert "torch.nn.functional.cross_entropy" in found["cross_entropy"]
+    assert any(api.startswith("`cross_entropy` bound by an assignment, not by def") for api in found["cross_entropy"])
 
 
 def test_loss_module_class_is_banned():
@@ -182,17 +183,21 @@ def test_code_built_at_run_time_cannot_be_checked(call):
     assert "softmax" in found and "cannot be checked" in found["softmax"][0]
 
 
-def test_an_exercise_defined_only_at_run_time_is_gated():
+def test_an_exercise_defined_only_at_run_time_is_gated_and_top_level_exec_gates_the_others():
     code = "import codecs\nexec(codecs.decode('qrs fbsgznk(m, qvz=-1): erghea m', 'rot13'))\ndef accuracy(o, t):\n    return 1.0"
     _, report = gated(code)
-    assert set(report.gating) == {"softmax", "cross_entropy"}
+    assert set(report.gating) == {"softmax", "cross_entropy", "accuracy"}
     assert report.gating["softmax"][0].describe() == "no plain definition of `softmax` (def softmax(...)) in the submission"
+    assert [v.api for v in report.gating["accuracy"]] == ["exec() (code built at run time cannot be checked)"]
 
 
-def test_a_lambda_or_alias_counts_as_a_plain_definition():
+def test_an_alias_or_a_lambda_is_not_a_plain_definition():
     code = "def _sm(z, dim=-1):\n    return z\nsoftmax = _sm\ncross_entropy = lambda l, t: l.mean()\ndef accuracy(o, t):\n    return 1.0"
     _, report = gated(code)
-    assert report.gating == {}
+    assert {name: [v.api for v in vs] for name, vs in report.gating.items()} == {
+        "softmax": ["`softmax` bound by an assignment, not by def (the function checked must be the one graded)"],
+        "cross_entropy": ["`cross_entropy` bound by an assignment, not by def (the function checked must be the one graded)"],
+    }
 
 
 def test_definitions_inside_top_level_blocks_count_and_are_checked():
@@ -251,8 +256,18 @@ IN_HELPER = "torch.softmax at carol/helpers.py line 5: `return torch.softmax(z, 
     ],
 )
 def test_a_banned_call_in_a_helper_module_gates_the_exercise_that_uses_it(main):
-    found, _ = modules_gated(main, {"helpers.py": HELPER_WITH_BANNED_CALL + "softmax = shift\n"})
+    found, _ = modules_gated(main, {"helpers.py": HELPER_WITH_BANNED_CALL + "def softmax(z, dim=-1):\n    return shift(z, dim)\n"})
     assert found == {"softmax": [IN_HELPER]}
+
+
+def test_an_exercise_imported_from_a_helper_must_be_a_def_there():
+    found, _ = modules_gated("from helpers import softmax", {"helpers.py": HELPER_WITH_BANNED_CALL + "softmax = shift\n"})
+    assert found == {
+        "softmax": [
+            "`softmax` imported, not defined by a def in the submission at classification.py line 1: `from helpers import softmax`",
+            IN_HELPER,
+        ]
+    }
 
 
 def test_helpers_calling_helpers_across_modules_pass_the_violation_on():
@@ -319,14 +334,12 @@ def test_a_local_module_named_torch_never_stands_for_torch():
     assert found == {"softmax": ["torch.softmax at classification.py line 3: `return torch.softmax(z, dim)`"]}
 
 
-def test_following_imports_is_bounded_and_what_lies_beyond_cannot_be_checked():
+def test_a_long_chain_of_imports_is_followed_to_its_end():
     depth = 300
     modules = {f"m{i}.py": f"from m{i + 1} import f, g\nf = g\ng = f\n" for i in range(depth)}
     modules[f"m{depth}.py"] = "import torch\nf = g = torch.softmax\n"
-    started = time.monotonic()
     found, _ = modules_gated("from m0 import f\ndef softmax(z, dim=-1):\n    return f(z, dim)", modules)
-    assert time.monotonic() - started < 10
-    assert "cannot be checked" in found["softmax"][0]
+    assert found["softmax"][0] == "torch.softmax at classification.py line 3: `return f(z, dim)`"
 
 
 def test_modules_that_import_each_other_in_a_cycle_are_followed_to_an_end():

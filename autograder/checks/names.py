@@ -1,43 +1,58 @@
-"""What each name in a submission's code stands for, across the student's own modules.
+"""What each expression in a submission may stand for, across the student's own modules.
 
-The static check needs to know that `F.softmax`, `sm` after `sm = torch.softmax`
-or `getattr(torch, "soft" + "max")` all mean `torch.softmax`. Names are
-resolved flow-insensitively into dotted paths per module. A folder
-submission also has the student's own modules, each with its own namespace:
-a name imported from one (`from helpers import f`, `import mypkg` then
-`mypkg.ops.f`, relative imports inside a package) is followed into it, to a
-definition there or to what it aliases. `torch...` always means the real
-torch, since the worker's finder for student modules comes after Python's
-own. Following is bounded (paths per name, rounds of following); a path cut
-off at a bound is marked unchecked rather than dropped, so it cannot hide a
-banned API.
+The static check needs to know that `F.softmax`, `sm` after `sm = torch.softmax`,
+`table["f"]` after `table = {"f": torch.softmax}` or `getattr(torch, "soft" + "max")`
+all mean `torch.softmax`, and that `m.exp = f` after `m = torch` changes torch.
+This is a flow-insensitive points-to analysis: every name of a module (all
+scopes merged, so a local can only add values), every attribute name of an
+object the analysis cannot identify (one "heap" slot per attribute name),
+every function's parameters and return value, and every expression is a
+variable holding a set of values, and each piece of code adds constraints
+between them ("whatever `b` holds, `a` holds with `.x` appended"). The
+constraints are solved once with a work list.
+
+Values are strings:
+- a dotted path of an installed library (`torch.nn.functional.softmax`);
+- `@name`, a module of the student's (`@` alone is the graded module itself);
+- `&module:n`, the n-th function, lambda or class defined in a module, and
+  `*module:n` an instance of that class;
+- `[v`, a container (list, dict, tuple...) holding `v`;
+- `?`, an object the analysis cannot identify (a tensor, a call's result);
+- `^`, a class it cannot identify (`type(x)`, `x.__class__`);
+- `!`, more values than it follows: the analysis gave up, which gates.
+
+Each variable holds at most MAX_VALUES values and a path has at most
+MAX_PARTS names, so every variable changes a bounded number of times and the
+work is linear in the size of the code, whatever chains of aliases it holds.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+import builtins
+import importlib.metadata
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Hashable, Iterable, Iterator
 
-from autograder.intake.source import Chunk, ModuleFile
+from autograder.checks import torch_objects
+from autograder.checks.bindings import DEFINITIONS, Binding, Unit, absolute
+from autograder.checks.dynamic import IMPORTERS, NAME_FUNCTIONS, NOTEBOOK_NAMES
+from autograder.checks.scopes import COMPREHENSIONS, Scan, _arguments
 
-IMPORTERS = {"__import__", "importlib.import_module"}
 MAIN = ""
-MAX_PATHS_PER_NAME = 32
-MAX_FOLLOW_ROUNDS = 16
-UNCHECKED = "?"
+UNKNOWN = "?"
+CLASS = "^"
+OVERFLOW = "!"
+MAX_VALUES = 32
+MAX_PARTS = 16
+BUILTIN_NAMES = frozenset(dir(builtins))
+MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "push"}
+"""Methods through which a container takes in the values passed to them."""
 
-Key = tuple[str, str]
-"""A top-level definition: (its module, its name); the graded file's module is MAIN."""
-
-
-@dataclass(frozen=True)
-class Located:
-    """A top-level statement, with its file and lines for messages."""
-
-    node: ast.stmt
-    filename: str
-    lines: list[str]
+Op = tuple[Hashable, ...]
 
 
 def fold_str(node: ast.AST) -> str | None:
@@ -58,303 +73,700 @@ def fold_str(node: ast.AST) -> str | None:
     return None
 
 
-def _unchecked(what: str) -> str:
-    """A path standing for `what` when following it went past a bound; attributes may still be appended."""
-    return f"{UNCHECKED}{what}{UNCHECKED}"
+def is_constant(node: ast.AST | None) -> bool:
+    """Whether an expression is a literal (numbers, strings, None, and tuples or lists of them)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return is_constant(node.operand)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(is_constant(e) for e in node.elts)
+    return False
 
 
-def _absolute(module: str | None, level: int, package: str) -> str | None:
-    """The module an import names, with a relative import made absolute within `package`."""
-    if not level:
-        return module
-    parts = package.split(".") if package else []
-    if level > len(parts):
-        return None
-    return ".".join(parts[: len(parts) - level + 1] + ([module] if module else []))
+@cache
+def _libraries() -> frozenset[str]:
+    """Top-level module names of the standard library and of installed distributions."""
+    return frozenset(sys.stdlib_module_names) | frozenset(importlib.metadata.packages_distributions())
 
 
-def _same(paths: set[str]) -> set[str]:
-    """Following stands still while modules are still being parsed, since their aliases are not all known yet."""
-    return paths
+def is_module_value(value: str) -> bool:
+    return value.startswith("@")
 
 
-class Resolver:
-    """Flow-insensitive map from names in one module to the dotted paths they may hold.
-
-    Paths are kept as written in the module (`helpers.shift`); `expand`,
-    set once every module is known, follows those that lead into the
-    student's own modules.
-    """
-
-    def __init__(self, statements: list[Located], top_level_defs: set[str], package: str = "") -> None:
-        self.aliases: dict[str, set[str]] = {}
-        self.star_modules: set[str] = set()
-        self.local_defs = top_level_defs
-        self.package = package
-        self.expand: Callable[[set[str]], set[str]] = _same
-        nodes = [n for s in statements for n in ast.walk(s.node)]
-        for node in nodes:
-            self._imports(node)
-        for _ in range(3):
-            for node in nodes:
-                self._assignment(node)
-
-    def _add(self, name: str, paths: Iterable[str]) -> None:
-        known = self.aliases.setdefault(name, set())
-        for path in sorted(paths):
-            if len(known) >= MAX_PATHS_PER_NAME and path not in known:
-                known.add(_unchecked(name))
-                return
-            known.add(path)
-
-    def _imports(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self._add(alias.asname, [alias.name])
-                else:
-                    self._add(alias.name.split(".")[0], [alias.name.split(".")[0]])
-        elif isinstance(node, ast.ImportFrom):
-            module = _absolute(node.module, node.level, self.package)
-            if module is None:
-                return
-            for alias in node.names:
-                if alias.name == "*":
-                    self.star_modules.add(module)
-                else:
-                    self._add(alias.asname or alias.name, [f"{module}.{alias.name}"])
-
-    def _assignment(self, node: ast.AST) -> None:
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            paths = self._raw(node.value)
-            for target in targets:
-                if isinstance(target, ast.Name) and paths:
-                    self._add(target.id, paths)
-
-    def resolve(self, node: ast.AST) -> set[str]:
-        """Dotted paths an expression may stand for (empty when unknown), names from the student's modules followed."""
-        return self.expand(self._raw(node))
-
-    def _raw(self, node: ast.AST) -> set[str]:
-        if isinstance(node, ast.Name):
-            if node.id in self.aliases:
-                return set(self.aliases[node.id])
-            if node.id not in self.local_defs and self.star_modules:
-                return {f"{m}.{node.id}" for m in self.star_modules}
-            return set()
-        if isinstance(node, ast.Attribute):
-            return {f"{p}.{node.attr}" for p in self._raw(node.value)}
-        if isinstance(node, ast.Call):
-            func_paths = self.resolve(node.func) | ({node.func.id} if isinstance(node.func, ast.Name) else set())
-            if func_paths & ({"getattr"} | IMPORTERS) and node.args:
-                if "getattr" in func_paths and len(node.args) >= 2:
-                    name = fold_str(node.args[1])
-                    return {f"{p}.{name}" for p in self._raw(node.args[0])} if name else set()
-                module = fold_str(node.args[0])
-                return {module} if module else set()
-        if isinstance(node, ast.Subscript):
-            key = fold_str(node.slice)
-            base = node.value
-            if key is not None:
-                if isinstance(base, ast.Attribute) and base.attr == "__dict__":
-                    return {f"{p}.{key}" for p in self._raw(base.value)}
-                if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "vars" and base.args:
-                    return {f"{p}.{key}" for p in self._raw(base.args[0])}
-        return set()
+def is_path(value: str) -> bool:
+    return value[:1] not in ("@", "&", "*", "[", "?", "^", "!")
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One module of the submission: the graded file (all its chunks) or one of the student's modules."""
+@dataclass(frozen=True, eq=False)
+class CallSite:
+    """A call, for the transfers that depend on what is called."""
+
+    arguments: int
+    """Everything the callee receives (the receiver of a method call too)."""
+    passed: int
+    """The arguments alone, which may come back in the result."""
+    result: int
+    name: str | None = None
+    """The constant attribute name of a getattr/setattr call, or module name of an import call."""
+    first: int | None = None
+
+
+@dataclass
+class Store:
+    """An attribute stored or deleted (`x.a = v`, `setattr(x, "a", v)`, `del x.a`): a change of `x`."""
+
+    unit: Unit
+    node: ast.AST
+    base: int
+    attribute: str
+    constant: bool
+
+
+@dataclass
+class Module:
+    """One module's code: the graded file or one of the student's modules."""
 
     name: str
-    statements: list[Located]
-    definitions: dict[str, Located]
-    resolver: Resolver
+    package: str
+    units: list[Unit]
+    scans: list[Scan]
+    definitions: list[ast.AST] = field(default_factory=list)
+
+    def bindings(self) -> Iterator[Binding]:
+        for scan in self.scans:
+            yield from scan.bindings
 
 
-def _unit(name: str, package: str, sources: Iterable[tuple[str, str]]) -> Unit:
-    """Parse (filename, source) pieces into one module; the last definition of a name counts."""
-    statements: list[Located] = []
-    for filename, source in sources:
-        try:
-            tree = ast.parse(source, filename=filename)
-        except (SyntaxError, ValueError, RecursionError):
-            continue  # the worker reports the syntax error; such code never runs
-        lines = source.splitlines()
-        statements.extend(Located(stmt, filename, lines) for stmt in tree.body)
-    definitions: dict[str, Located] = {}
-    for located in statements:
-        for defined in defined_names(located.node):
-            definitions[defined] = located
-    return Unit(name, statements, definitions, Resolver(statements, set(definitions), package))
+class Solver:
+    """Variables holding sets of values, edges that carry values between them, and a work list."""
+
+    def __init__(self, program: "Values") -> None:
+        self.program = program
+        self.values: list[set[str]] = []
+        self.edges: list[list[tuple[int, Op]]] = []
+        self.keys: dict[Hashable, int] = {}
+        self.seen: set[tuple[int, int, Op]] = set()
+        self.queue: deque[tuple[int, str]] = deque()
+        self.work = 0
+
+    def var(self, key: Hashable | None = None) -> int:
+        if key is not None and key in self.keys:
+            return self.keys[key]
+        self.values.append(set())
+        self.edges.append([])
+        index = len(self.values) - 1
+        if key is not None:
+            self.keys[key] = index
+        return index
+
+    def add(self, var: int, value: str) -> None:
+        held = self.values[var]
+        if value in held or OVERFLOW in held:
+            return
+        if len(held) >= MAX_VALUES:
+            value = OVERFLOW
+        held.add(value)
+        self.queue.append((var, value))
+
+    def edge(self, source: int, target: int, op: Op = ("copy",)) -> None:
+        if (source, target, op) in self.seen:
+            return
+        self.seen.add((source, target, op))
+        self.edges[source].append((target, op))
+        for value in list(self.values[source]):
+            self.apply(op, value, target)
+
+    def run(self) -> None:
+        while self.queue:
+            var, value = self.queue.popleft()
+            for target, op in list(self.edges[var]):
+                self.apply(op, value, target)
+
+    def apply(self, op: Op, value: str, target: int) -> None:
+        self.work += 1
+        if value == OVERFLOW:
+            self.add(target, OVERFLOW)
+            return
+        kind = op[0]
+        if kind == "copy":
+            self.add(target, value)
+        elif kind == "attr":
+            self.attribute(value, str(op[1]), target)
+        elif kind == "wrap":
+            self.add(target, value if value.startswith("[") else "[" + value)
+        elif kind == "unwrap":
+            self.add(target, value[1:] if value.startswith("[") else UNKNOWN)
+        elif kind == "item":
+            self.add(target, value[1:] if value.startswith("[") else value)
+        elif kind == "passed":
+            self.add(target, value)
+            if value.startswith("["):
+                self.add(target, value[1:])
+        elif kind == "contents":
+            if value.startswith("["):
+                self.add(target, value)
+        elif kind == "modules":
+            if value.startswith("@") or (is_path(value) and torch_objects.is_module(value)):
+                self.add(target, value)
+        elif kind == "call":
+            site = op[1]
+            assert isinstance(site, CallSite)
+            self.call(value, site, target, bool(op[2]))
+        elif kind == "invoke":
+            site = op[1]
+            assert isinstance(site, CallSite)
+            if value.startswith("&") or value.startswith("*"):
+                self.call(value, site, target, bool(op[2]))
+
+    def attribute(self, value: str, name: str, target: int) -> None:
+        if name == "__class__":
+            self.add(target, CLASS)
+        elif value in (UNKNOWN, CLASS) or value[0] in "&*":
+            self.add(target, UNKNOWN)
+            self.edge(self.var(("heap", name)), target)
+        elif value.startswith("["):
+            self.add(target, value)
+        elif value.startswith("@"):
+            module = value[1:]
+            submodule = f"{module}.{name}" if module else ""
+            if submodule in self.program.sources:
+                self.add(target, "@" + submodule)
+            else:
+                self.edge(self.program.name_var(module, name), target)
+                if module in self.program.hooks:
+                    self.add(target, UNKNOWN)
+                for star in self.program.stars.get(module, ()):
+                    if torch_objects.exports(star, name):
+                        self.add(target, f"{star}.{name}")
+        elif value.count(".") + 1 >= MAX_PARTS:
+            self.add(target, OVERFLOW)
+        else:
+            self.add(target, f"{value}.{name}")
+
+    def call(self, value: str, site: CallSite, target: int, returns: bool) -> None:
+        """What calling `value` at `site` gives `target`, and what the callee's parameters receive."""
+        if value.startswith("&"):
+            module, index = value[1:].split(":")
+            node = self.program.modules[module].definitions[int(index)]
+            if isinstance(node, ast.ClassDef):
+                if returns:
+                    self.add(target, f"*{module}:{index}")
+                for method in ("__init__", "__new__"):
+                    self.edge(self.var(("heap", method)), target, ("invoke", site, False))
+                return
+            self.edge(site.arguments, self.var(("args", module, index)))
+            if returns:
+                self.edge(self.var(("return", module, index)), target)
+        elif value.startswith("*"):
+            self.edge(self.var(("heap", "__call__")), target, ("invoke", site, returns))
+        elif not returns:
+            return
+        elif value.startswith("["):
+            self.add(target, value)
+            self.add(target, value[1:])
+        elif value == "builtins.type":
+            self.add(target, CLASS)
+        elif value in NAME_FUNCTIONS and site.name is not None and site.first is not None:
+            if value == "builtins.getattr":
+                self.edge(site.first, target, ("attr", site.name))
+        elif value in IMPORTERS and site.name is not None:
+            self.edge(self.program.module_var(site.name), target)
+        elif is_path(value) and torch_objects.is_module(value):
+            self.add(target, value)
 
 
-class Program:
-    """The graded file and the student's own modules, each parsed when first needed."""
+class Values:
+    """The points-to analysis of a whole submission: build the constraints of each module, then solve."""
 
-    def __init__(self, chunks: Iterable[Chunk], modules: Iterable[ModuleFile]) -> None:
-        self._sources = {m.name: m for m in modules if m.name.split(".")[0] != "torch"}
-        self._depth = max((name.count(".") + 1 for name in self._sources), default=0)
-        self._units: dict[str, Unit] = {}
-        self._expanded: dict[str, frozenset[str]] = {}
-        self._uses: dict[Key, list[Key]] = {}
-        self.main = self._build(MAIN, "", [(c.filename, c.source) for c in chunks])
+    def __init__(self, sources: dict[str, object], hooks: set[str]) -> None:
+        self.sources = sources
+        self.hooks = hooks
+        self.stars: dict[str, list[str]] = {}
+        """Libraries each module star-imports from."""
+        self.modules: dict[str, Module] = {}
+        self.solver = Solver(self)
+        self.nodes: dict[int, int] = {}
+        self.stores: list[Store] = []
+        self.empty = self.solver.var()
+        self._constants: dict[str, int] = {}
 
-    def _build(self, name: str, package: str, sources: list[tuple[str, str]]) -> Unit:
-        unit = _unit(name, package, sources)
-        unit.resolver.expand = self.expand
-        self._units[name] = unit
-        return unit
+    def name_var(self, module: str, name: str) -> int:
+        key = ("name", module, name)
+        if key not in self.solver.keys:
+            var = self.solver.var(key)
+            if name in BUILTIN_NAMES:
+                self.solver.add(var, f"builtins.{name}")
+            if name in NOTEBOOK_NAMES and module == MAIN:
+                self.solver.add(var, NOTEBOOK_NAMES[name])
+        return self.solver.keys[key]
 
-    def unit(self, name: str) -> Unit:
-        """A module by name; a helper is parsed only once something leads into it."""
-        if name not in self._units:
-            module = self._sources[name]
-            self._build(name, name if module.package else name.rpartition(".")[0], [(module.filename, module.source)])
-        return self._units[name]
+    def constant(self, value: str) -> int:
+        if value not in self._constants:
+            var = self.solver.var()
+            self.solver.add(var, value)
+            self._constants[value] = var
+        return self._constants[value]
 
-    def _split(self, path: str) -> tuple[str, list[str]] | None:
-        """The student's module a dotted path starts with, and the names after it."""
-        parts = path.split(".")
-        for end in range(min(len(parts), self._depth), 0, -1):
-            module = ".".join(parts[:end])
-            if module in self._sources:
-                return module, parts[end:]
+    def module_var(self, dotted: str) -> int:
+        """What `import dotted as x` gives x: a student module, a library's module, or (unknown) the graded module itself."""
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.sources:
+                var = self.constant("@" + prefix)
+                break
+        else:
+            end = 1
+            root = parts[0]
+            known = root in _libraries() or root in sys.modules or root in ("torch", "builtins")
+            var = self.constant(root if known else "@" + MAIN)
+        for part in parts[end:]:
+            step = self.solver.var()
+            self.solver.edge(var, step, ("attr", part))
+            var = step
+        return var
+
+    def values_of(self, node: ast.AST) -> set[str]:
+        var = self.nodes.get(id(node))
+        return self.solver.values[var] if var is not None else set()
+
+    def solve(self) -> None:
+        self.solver.run()
+
+
+class Builder:
+    """Adds one module's constraints to the analysis, unit by unit."""
+
+    def __init__(self, values: Values, module: Module, stars: list[str], shadowed: dict[str, tuple[int, bool]]) -> None:
+        self.values = values
+        self.solver = values.solver
+        self.module = module
+        self.stars = stars
+        """Libraries the module star-imports from."""
+        self.shadowed = shadowed
+        """For names bound after the last star import: the unit that binds them, and whether no code calls anything before it."""
+        self.unit: Unit | None = None
+        self.globals: set[str] = set()
+        """The module-level names the current unit reads (a star import cannot stand for a local)."""
+        self.returns: list[int | None] = [None]
+        self.in_class: list[bool] = [False]
+
+    def name(self, name: str) -> int:
+        return self.values.name_var(self.module.name, name)
+
+    def heap(self, name: str) -> int:
+        return self.solver.var(("heap", name))
+
+    def define(self, node: ast.AST) -> int:
+        self.module.definitions.append(node)
+        return len(self.module.definitions) - 1
+
+    def build(self, unit: Unit, scan: Scan) -> None:
+        if unit.too_deep:
+            return
+        self.unit = unit
+        self.globals = scan.loads
+        statement = unit.statement
+        if unit.kind != "header":
+            self.statement(statement)
+        elif isinstance(statement, (ast.If, ast.While)):
+            self.expr(statement.test)
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            self.bind(statement.target, self.unwrapped(self.expr(statement.iter)))
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:
+                self.with_item(item)
+        elif isinstance(statement, (ast.Try, ast.TryStar)):
+            for handler in statement.handlers:
+                self.handler(handler, body=False)
+
+    # statements
+
+    def statements(self, statements: Iterable[ast.stmt]) -> None:
+        for statement in statements:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.function(node)
+        elif isinstance(node, ast.ClassDef):
+            self.klass(node)
+        elif isinstance(node, ast.Return):
+            if node.value is not None and self.returns[-1] is not None:
+                self.solver.edge(self.expr(node.value), self.returns[-1])
+        elif isinstance(node, ast.Assign):
+            source = self.expr(node.value)
+            for target in node.targets:
+                self.bind(target, source, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            self.expr(node.annotation)
+            if node.value is not None:
+                self.bind(node.target, self.expr(node.value), node.value)
+        elif isinstance(node, ast.AugAssign):
+            source = self.solver.var()
+            self.solver.add(source, UNKNOWN)
+            self.solver.edge(self.expr(node.value), source, ("contents",))
+            if isinstance(node.target, ast.Name):
+                self.solver.edge(self.name(node.target.id), source, ("contents",))
+            self.bind(node.target, source)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.bind(node.target, self.unwrapped(self.expr(node.iter)))
+            self.statements(node.body + node.orelse)
+        elif isinstance(node, (ast.While, ast.If)):
+            self.expr(node.test)
+            self.statements(node.body + node.orelse)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self.with_item(item)
+            self.statements(node.body)
+        elif isinstance(node, (ast.Try, ast.TryStar)):
+            self.statements(node.body)
+            for handler in node.handlers:
+                self.handler(handler, body=True)
+            self.statements(node.orelse + node.finalbody)
+        elif isinstance(node, ast.Match):
+            subject = self.expr(node.subject)
+            for case in node.cases:
+                for pattern in ast.walk(case.pattern):
+                    if isinstance(pattern, (ast.MatchAs, ast.MatchStar)) and pattern.name:
+                        self.solver.edge(subject, self.name(pattern.name))
+                        self.solver.add(self.name(pattern.name), UNKNOWN)
+                    elif isinstance(pattern, ast.MatchMapping) and pattern.rest:
+                        self.solver.add(self.name(pattern.rest), UNKNOWN)
+                    elif isinstance(pattern, ast.MatchValue):
+                        self.expr(pattern.value)
+                if case.guard is not None:
+                    self.expr(case.guard)
+                self.statements(case.body)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.solver.edge(self.values.module_var(alias.name), self.name(alias.asname))
+                else:
+                    root = alias.name.split(".")[0]
+                    self.solver.edge(self.values.module_var(root), self.name(root))
+        elif isinstance(node, ast.ImportFrom):
+            self.import_from(node)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                self.expr(target)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    def import_from(self, node: ast.ImportFrom) -> None:
+        module = absolute(node.module, node.level, self.module.package)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            target = self.name(alias.asname or alias.name)
+            if module is None:
+                self.solver.add(target, UNKNOWN)
+                continue
+            self.solver.edge(self.values.module_var(module), target, ("attr", alias.name))
+
+    def with_item(self, item: ast.withitem) -> None:
+        context = self.expr(item.context_expr)
+        if item.optional_vars is not None:
+            entered = self.solver.var()
+            self.solver.add(entered, UNKNOWN)
+            self.solver.edge(context, entered)
+            self.bind(item.optional_vars, entered)
+
+    def handler(self, handler: ast.ExceptHandler, body: bool) -> None:
+        if handler.type is not None:
+            self.expr(handler.type)
+        if handler.name:
+            self.solver.add(self.name(handler.name), UNKNOWN)
+        if body:
+            self.statements(handler.body)
+
+    def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, index: int) -> None:
+        received = self.solver.var(("args", self.module.name, str(index)))
+        arguments = _arguments(node.args)
+        positional = [*node.args.posonlyargs, *node.args.args]
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults) :]], node.args.defaults))
+        defaults.update((a.arg, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)
+        for argument in arguments:
+            var = self.name(argument.arg)
+            self.solver.add(var, UNKNOWN)
+            self.solver.edge(received, var, ("passed",))
+            if argument.arg in defaults:
+                self.solver.edge(self.expr(defaults[argument.arg]), var)
+            if argument.annotation is not None:
+                self.expr(argument.annotation)
+
+    def decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, value: int) -> int:
+        """What the name of a decorated definition holds: each decorator called on what the one below gave."""
+        for decorator in reversed(node.decorator_list):
+            value = self.call_site(self.expr(decorator), [value], [])
+        return value
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        index = self.define(node)
+        self.parameters(node, index)
+        if node.returns is not None:
+            self.expr(node.returns)
+        value = self.decorated(node, self.values.constant(f"&{self.module.name}:{index}"))
+        self.bind_name(node.name, value)
+        self.returns.append(self.solver.var(("return", self.module.name, str(index))))
+        self.in_class.append(False)
+        self.statements(node.body)
+        self.returns.pop()
+        self.in_class.pop()
+
+    def klass(self, node: ast.ClassDef) -> None:
+        index = self.define(node)
+        for base in [*node.bases, *(k.value for k in node.keywords)]:
+            self.expr(base)
+        self.bind_name(node.name, self.decorated(node, self.values.constant(f"&{self.module.name}:{index}")))
+        self.returns.append(None)
+        self.in_class.append(True)
+        self.statements(node.body)
+        self.returns.pop()
+        self.in_class.pop()
+
+    # targets
+
+    def bind_name(self, name: str, source: int) -> None:
+        self.solver.edge(source, self.name(name))
+        if self.in_class[-1]:
+            self.solver.edge(source, self.heap(name))
+
+    def unwrapped(self, source: int) -> int:
+        var = self.solver.var()
+        self.solver.edge(source, var, ("unwrap",))
+        return var
+
+    def sink(self, node: ast.expr) -> int | None:
+        """The variable a container expression lives in, for what is put into it (`x[k] = v`, `x.append(v)`)."""
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.Attribute):
+            return self.heap(node.attr)
+        if isinstance(node, ast.Subscript):
+            return self.sink(node.value)
         return None
 
-    def _step(self, path: str) -> tuple[bool, list[str]]:
-        """Whether `path` is final (outside the student's modules, or one of their definitions),
-        and the paths its first name stands for in the module it names."""
-        split = self._split(path)
-        if split is None or not split[1]:
-            return True, []
-        module, (name, *tail) = split
-        unit = self.unit(module)
-        rest = "".join(f".{t}" for t in tail)
-        if name in unit.resolver.aliases:
-            return name in unit.definitions, [f"{p}{rest}" for p in sorted(unit.resolver.aliases[name])]
-        if name in unit.definitions:
-            return True, []
-        return False, [f"{m}.{name}{rest}" for m in sorted(unit.resolver.star_modules)]
+    def bind(self, target: ast.expr, source: int, value: ast.expr | None = None) -> None:
+        if isinstance(target, ast.Name):
+            self.bind_name(target.id, source)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elements = getattr(value, "elts", None)
+            if (
+                elements is not None
+                and len(elements) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in [*elements, *target.elts])
+            ):
+                for part, part_value in zip(target.elts, elements):
+                    self.bind(part, self.expr(part_value), part_value)
+                return
+            inner = self.unwrapped(source)
+            for part in target.elts:
+                if isinstance(part, ast.Starred):
+                    self.bind(part.value, source)
+                else:
+                    self.bind(part, inner)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, source)
+        elif isinstance(target, ast.Attribute):
+            base = self.expr(target.value)
+            self.solver.edge(source, self.heap(target.attr))
+            self.record_store(target, base, target.attr, is_constant(value))
+        elif isinstance(target, ast.Subscript):
+            self.expr(target.value)
+            self.expr(target.slice)
+            sink = self.sink(target.value)
+            if sink is not None:
+                self.solver.edge(source, sink, ("wrap",))
 
-    def _follow(self, path: str) -> set[str]:
-        """Where a path leads, breadth first, for a bounded number of rounds and paths.
+    def record_store(self, node: ast.AST, base: int, attribute: str, constant: bool) -> None:
+        assert self.unit is not None
+        self.values.stores.append(Store(self.unit, node, base, attribute, constant))
 
-        A chain or fan of aliases cut off at a bound leaves an unchecked path,
-        so it costs bounded time and still gates instead of hiding a banned API.
-        """
-        done: set[str] = set()
-        seen, todo = {path}, [path]
-        for _ in range(MAX_FOLLOW_ROUNDS):
-            following: list[str] = []
-            for current in todo:
-                final, replacements = self._step(current)
-                if final:
-                    done.add(current)
-                following += [r for r in replacements if r not in seen]
-                seen.update(replacements)
-            if len(following) > MAX_PATHS_PER_NAME:
-                following = sorted(following)[:MAX_PATHS_PER_NAME]
-                done.add(_unchecked(path))
-            todo = following
-            if not todo:
-                return done
-        return done | {_unchecked(path)}
+    # expressions
 
-    def expand(self, paths: set[str]) -> set[str]:
-        """The paths with names imported from the student's modules followed to what they are there."""
-        result: set[str] = set()
+    def var_for(self, node: ast.AST) -> int:
+        var = self.solver.var()
+        self.values.nodes[id(node)] = var
+        return var
+
+    def expr(self, node: ast.expr) -> int:
+        known = self.values.nodes.get(id(node))
+        if known is not None:
+            return known
+        var = self._expr(node)
+        self.values.nodes[id(node)] = var
+        return var
+
+    def _expr(self, node: ast.expr) -> int:
+        solver = self.solver
+        if isinstance(node, ast.Name):
+            return self.load(node)
+        if isinstance(node, ast.Constant):
+            return self.values.empty
+        if isinstance(node, ast.Attribute):
+            var = solver.var()
+            solver.edge(self.expr(node.value), var, ("attr", node.attr))
+            if isinstance(node.ctx, ast.Del):
+                self.record_store(node, self.expr(node.value), node.attr, False)
+            return var
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            var = solver.var()
+            for element in node.elts:
+                if isinstance(element, ast.Starred):
+                    solver.edge(self.expr(element.value), var, ("wrap",))
+                else:
+                    solver.edge(self.expr(element), var, ("wrap",))
+            return var
+        if isinstance(node, ast.Dict):
+            var = solver.var()
+            for key, item in zip(node.keys, node.values):
+                if key is None:
+                    solver.edge(self.expr(item), var)
+                else:
+                    solver.edge(self.expr(key), var, ("wrap",))
+                    solver.edge(self.expr(item), var, ("wrap",))
+            return var
+        if isinstance(node, COMPREHENSIONS):
+            var = solver.var()
+            for generator in node.generators:
+                self.bind(generator.target, self.unwrapped(self.expr(generator.iter)))
+                for condition in generator.ifs:
+                    self.expr(condition)
+            results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for result in results:
+                solver.edge(self.expr(result), var, ("wrap",))
+            return var
+        if isinstance(node, ast.Lambda):
+            index = self.define(node)
+            self.parameters(node, index)
+            returned = solver.var(("return", self.module.name, str(index)))
+            self.returns.append(returned)
+            solver.edge(self.expr(node.body), returned)
+            self.returns.pop()
+            return self.values.constant(f"&{self.module.name}:{index}")
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value)
+            self.bind(node.target, value, node.value)
+            return value
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            var = solver.var()
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            if isinstance(node, ast.IfExp):
+                self.expr(node.test)
+            for part in parts:
+                solver.edge(self.expr(part), var)
+            return var
+        if isinstance(node, ast.BinOp):
+            var = solver.var()
+            solver.add(var, UNKNOWN)
+            solver.edge(self.expr(node.left), var, ("contents",))
+            solver.edge(self.expr(node.right), var, ("contents",))
+            return var
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            if node.value is not None:
+                value = self.expr(node.value)
+                if self.returns[-1] is not None:
+                    solver.edge(value, self.returns[-1], ("wrap",))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+            elif isinstance(child, ast.comprehension):
+                self.expr(child.iter)
+        if isinstance(node, (ast.JoinedStr, ast.FormattedValue, ast.Slice)):
+            return self.values.empty
+        var = solver.var()
+        solver.add(var, UNKNOWN)
+        return var
+
+    def load(self, node: ast.Name) -> int:
+        """A name's variable; where a star import of a library may still stand for it, with the library's name too."""
+        var = self.name(node.id)
+        if not self.stars or node.id not in self.globals or self.unit is None:
+            return var
+        shadow = self.shadowed.get(node.id)
+        if shadow is not None and (self.unit.index > shadow[0] or (self.unit.kind == "def" and shadow[1])):
+            return var
+        paths = [f"{star}.{node.id}" for star in self.stars if torch_objects.exports(star, node.id)]
+        if not paths:
+            return var
+        own = self.solver.var()
+        self.solver.edge(var, own)
         for path in paths:
-            if path not in self._expanded:
-                self._expanded[path] = frozenset(self._follow(path))
-            result |= self._expanded[path]
+            self.solver.add(own, path)
+        return own
+
+    def subscript(self, node: ast.Subscript) -> int:
+        key = fold_str(node.slice)
+        base = node.value
+        var = self.solver.var()
+        if key is not None and isinstance(node.ctx, ast.Load):
+            if isinstance(base, ast.Attribute) and base.attr == "__dict__":
+                self.expr(base)
+                self.solver.edge(self.expr(base.value), var, ("attr", key))
+                return var
+            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id in ("vars", "globals", "locals"):
+                self.expr(base)
+                if base.args:
+                    self.solver.edge(self.expr(base.args[0]), var, ("attr", key))
+                else:
+                    self.solver.edge(self.name(key), var)
+                return var
+        self.expr(node.slice)
+        self.solver.edge(self.expr(base), var, ("item",))
+        return var
+
+    def call(self, node: ast.Call) -> int:
+        func = self.expr(node.func)
+        passed = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        receiver = [self.expr(node.func.value)] if isinstance(node.func, ast.Attribute) else []
+        name = fold_str(node.args[1]) if len(node.args) >= 2 else None
+        if isinstance(node.func, ast.Name) and node.func.id == "__import__" or isinstance(node.func, ast.Attribute) and node.func.attr == "import_module":
+            name = fold_str(node.args[0]) if node.args else None
+        first = passed[0] if node.args else None
+        result = self.call_site(func, passed, receiver, name, first, node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+            sink = self.sink(node.func.value)
+            if sink is not None:
+                for argument in passed:
+                    self.solver.edge(argument, sink, ("wrap",))
+        if isinstance(node.func, ast.Name) and node.func.id == "setattr" and name is not None and len(node.args) >= 3:
+            self.solver.edge(passed[2], self.heap(name))
+            self.record_store(node, passed[0], name, is_constant(node.args[2]))
+        if isinstance(node.func, ast.Name) and node.func.id == "delattr" and name is not None:
+            self.record_store(node, passed[0], name, False)
         return result
 
-    def definition(self, path: str) -> Key | None:
-        """The top-level definition in a student's module that a followed path names."""
-        split = self._split(path)
-        if split is None or not split[1] or split[1][0] not in self.unit(split[0]).definitions:
-            return None
-        return split[0], split[1][0]
-
-    def roots(self, exercise: str) -> list[Key]:
-        """Where an exercise is defined: in the graded file, or in a module of the student's it imports it from."""
-        if exercise in self.main.definitions:
-            return [(MAIN, exercise)]
-        paths = self.main.resolver.resolve(ast.Name(id=exercise, ctx=ast.Load()))
-        return sorted({key for path in paths if (key := self.definition(path)) is not None})
-
-    def uses(self, key: Key) -> list[Key]:
-        """The student's definitions a definition refers to, in its own module or one it imports from."""
-        if key not in self._uses:
-            unit = self.unit(key[0])
-            self._uses[key] = list(dict.fromkeys(self._refers_to(unit, unit.definitions[key[1]].node)))
-        return self._uses[key]
-
-    def _refers_to(self, unit: Unit, node: ast.AST) -> Iterator[Key]:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id in unit.definitions:
-                yield unit.name, sub.id
-            if isinstance(sub, (ast.Name, ast.Attribute)) and isinstance(sub.ctx, ast.Load):
-                for path in sorted(unit.resolver.resolve(sub)):
-                    used = self.definition(path)
-                    if used is not None:
-                        yield used
-
-    def reachable(self, roots: list[Key], blocked: set[Key]) -> list[Key]:
-        """The roots and every definition they use, transitively, except `blocked` ones (other exercises)."""
-        order, seen, todo = list(roots), set(roots), list(roots)
-        while todo:
-            for key in self.uses(todo.pop()):
-                if key not in seen and key not in blocked:
-                    seen.add(key)
-                    order.append(key)
-                    todo.append(key)
-        return order
-
-    def imported(self) -> list[str]:
-        """The student's modules the graded file imports, directly or through one another."""
-        order: dict[str, None] = {}
-        todo = [MAIN]
-        while todo:
-            for name in self._imports_of(self.unit(todo.pop())):
-                if name not in order:
-                    order[name] = None
-                    todo.append(name)
-        return list(order)
-
-    def _imports_of(self, unit: Unit) -> Iterator[str]:
-        for located in unit.statements:
-            for node in ast.walk(located.node):
-                names: list[str] = []
-                if isinstance(node, ast.Import):
-                    names = [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom):
-                    base = _absolute(node.module, node.level, unit.resolver.package)
-                    names = [base] + [f"{base}.{alias.name}" for alias in node.names] if base else []
-                for name in names:
-                    yield from self._run_by_importing(name)
-
-    def _run_by_importing(self, name: str) -> Iterator[str]:
-        """The student's modules that importing `name` runs: each package on the way, then the module."""
-        parts = name.split(".")
-        for end in range(1, len(parts) + 1):
-            if ".".join(parts[:end]) in self._sources:
-                yield ".".join(parts[:end])
-
-
-def defined_names(node: ast.stmt) -> list[str]:
-    """Names a top-level statement defines, also inside `if`/`try`/`with` blocks."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [t.id for t in node.targets if isinstance(t, ast.Name)]
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return [node.target.id]
-    if isinstance(node, (ast.If, ast.Try, ast.With)):
-        blocks = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
-        blocks += [h.body for h in getattr(node, "handlers", [])]
-        return [name for block in blocks for stmt in block for name in defined_names(stmt)]
-    return []
+    def call_site(
+        self,
+        func: int,
+        passed: list[int],
+        receiver: list[int],
+        name: str | None = None,
+        first: int | None = None,
+        node: ast.AST | None = None,
+    ) -> int:
+        solver = self.solver
+        arguments, passed_var = solver.var(), solver.var()
+        result = self.var_for(node) if node is not None else solver.var()
+        for argument in passed:
+            solver.edge(argument, passed_var)
+        solver.edge(passed_var, arguments)
+        solver.edge(func, arguments, ("modules",))
+        for argument in receiver:
+            solver.edge(argument, arguments)
+        site = CallSite(arguments, passed_var, result, name, first)
+        solver.add(result, UNKNOWN)
+        solver.edge(passed_var, result, ("passed",))
+        solver.edge(func, result, ("call", site, True))
+        solver.edge(passed_var, result, ("invoke", site, True))
+        return result

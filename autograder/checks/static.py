@@ -1,38 +1,48 @@
-"""Static checks on a submission's source: banned APIs and fixed devices.
+"""Static checks on a submission's source: banned APIs, code that cannot be checked, and fixed devices.
 
-The check resolves what each name in the code refers to (imports with
-aliases, star imports, `x = torch.softmax`, `getattr(F, "soft" + "max")`,
-`vars(F)["softmax"]`, `__import__`) and attributes every banned use to the
-top-level function it sits in. An exercise is gated when its function, or a
-helper it calls that is not itself an exercise, uses a banned API or runs
-code built at run time (exec, eval), and when it has no plain definition at
-all (one made by exec or through globals() cannot be checked). A use in
-top-level notebook code (comparing with torch's version, say) is only a
-warning, since it is not part of any graded function.
+The check is meant to be sound: whatever a graded function runs is either
+shown to be free of banned APIs or gates the function. It rests on three
+facts about Python:
 
-In a folder submission, the student's own modules are checked too (see
-`autograder.checks.names` for how names are followed into them): a banned
-call in a helper gates every exercise that uses the helper, however many
-modules lie between, and an alias of a banned API defined in a helper is
-caught where it is used. A module no exercise uses costs nothing, and one
-the graded file never imports never runs, so it is not even mentioned. What
-lies beyond the bounds of following names cannot be checked and gates like
-code built at run time.
+1. A banned API is reached by naming it (an attribute, an import, a
+   constant `getattr` name; resolved through aliases, containers, function
+   arguments and return values by `autograder.checks.names`, and by object
+   identity or name through private modules by `autograder.checks.torch_objects`)
+   or by code that computes names or runs text (`autograder.checks.dynamic`),
+   which gates whatever contains it.
+2. Code passes values to a graded function only through module-level names,
+   attributes, arguments and return values. Every unit of code (a `def`, or a
+   top-level statement) that binds or changes a module-level name the
+   function reads counts as part of the function (`autograder.checks.scopes`),
+   and so do the callers of helpers that change module-level names.
+3. What changes a module or class (`torch.exp = ...`, `setattr(torch, ...)`)
+   changes every function, and so does code the check cannot follow at top
+   level: those gate every exercise.
+
+An exercise must be defined by a plain `def` (or `class`), the last binding
+of its name (see `autograder.checks.bindings`). Calling another exercise does
+not carry that exercise's banned uses over: each exercise pays for its own.
+A banned use that no graded function reaches (a comparison with torch's
+softmax in a notebook cell) is only reported, as it costs nothing.
 """
 
 from __future__ import annotations
 
 import ast
-import fnmatch
+from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Literal
 
-from autograder.checks.names import MAIN, UNCHECKED, Program, Resolver, Unit, defined_names, fold_str
+from autograder.checks import dynamic, torch_objects
+from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition
+from autograder.checks.names import CLASS, MAIN, OVERFLOW, UNKNOWN, Module, fold_str, is_path
+from autograder.checks.program import Program
 from autograder.intake.source import Chunk, ModuleFile
 
-TENSOR_METHOD = "Tensor."
-SELF_NAMES = {"self", "cls"}
-RUNS_CODE = {"exec", "eval", "compile"}
+Key = tuple[str, str]
+"""A module-level name: (its module, its name); the graded file's module is MAIN."""
+Kind = Literal["banned", "dynamic", "shared"]
+UNIDENTIFIED = (UNKNOWN, CLASS, OVERFLOW)
 
 
 @dataclass(frozen=True)
@@ -58,129 +68,427 @@ class StaticReport:
     ungraded: tuple[Violation, ...]
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A violation and what it affects: a banned use or unchecked code gates what reaches it; a change of shared state gates everything."""
+
+    violation: Violation
+    kind: Kind
+
+
 class StaticChecker:
-    """Finds banned APIs (and, optionally, fixed devices) in a submission."""
+    """Finds banned APIs, code that cannot be checked and (optionally) fixed devices in a submission."""
 
     def __init__(self, banned: Iterable[str], check_fixed_device: bool = True) -> None:
-        banned = tuple(banned)
-        self.module_patterns = tuple(p for p in banned if not p.startswith(TENSOR_METHOD))
-        self.methods = {p[len(TENSOR_METHOD) :] for p in banned if p.startswith(TENSOR_METHOD)}
+        self.apis = torch_objects.BannedApis(banned)
         self.check_fixed_device = check_fixed_device
 
-    def _banned_path(self, path: str) -> str | None:
-        if path.startswith(UNCHECKED):
-            return f"`{path[1:].split(UNCHECKED)[0]}`, through too many aliases or imports to follow (cannot be checked)"
-        for pattern in self.module_patterns:
-            if fnmatch.fnmatchcase(path, pattern):
-                return path
-        parts = path.rsplit(".", 1)
-        if len(parts) == 2 and parts[0] == "torch.Tensor" and parts[1] in self.methods:
-            return f"torch.Tensor.{parts[1]}"
+    def check(self, chunks: Iterable[Chunk], exercises: Iterable[str], modules: Iterable[ModuleFile] = ()) -> StaticReport:
+        """Gate the exercises whose code (or what it reaches, in any of the student's modules) breaks a rule."""
+        program = Program(chunks, modules)
+        graph = _Graph(program)
+        for module, unit, _ in program.all_units():
+            graph.findings[unit] = list(_Sites(self, program, module, unit, graph).run())
+        for store in program.values.stores:
+            shared = _shared_store(store.base, program, store.constant)
+            if shared:
+                graph.findings[store.unit].append(_finding(store.unit, store.node, f"a change of {shared} (stores into modules and classes change every function; cannot be checked)", "shared"))
+        graph.link()
+        everywhere = [_finding_in_chunk(c) for c in program.too_deep] + graph.everywhere()
+        names = sorted(set(exercises))
+        definitions = {name: _Definition(program, name) for name in names}
+        gating: dict[str, tuple[Violation, ...]] = {}
+        for name in names:
+            found = definitions[name]
+            if found.unit is None and not found.problems:
+                gating[name] = (Violation(f"no plain definition of `{name}` (def {name}(...))", "the submission", 0, ""),)
+                continue
+            others = [d for n, d in definitions.items() if n != name]
+            reached = graph.reach(found.roots(), {k for d in others for k in d.keys()}, {d.unit for d in others if d.unit is not None})
+            violations = found.problems + [f.violation for f in reached] + [f.violation for f in everywhere]
+            if violations:
+                gating[name] = tuple(_unique(violations))
+        gated = {v for vs in gating.values() for v in vs}
+        ungraded = [f.violation for fs in graph.findings.values() for f in fs if f.violation not in gated]
+        return StaticReport(gating, tuple(_unique(ungraded)))
+
+
+class _Definition:
+    """How an exercise is defined in the graded file: the unit that defines it, and what disqualifies it."""
+
+    def __init__(self, program: Program, name: str) -> None:
+        self.name = name
+        self.problems: list[Violation] = []
+        found, others = definition(program.bindings(MAIN, name))
+        self.replacing = [o.unit for o in others]
+        for other in others:
+            self.problems.append(_violation(other.unit, other.node, f"`{name}` bound by {other.kind}, not by def (the function checked must be the one graded)"))
+        self.unit: Unit | None = found.unit if found is not None else None
+        self.imported: Key | None = None
+        if found is not None and found.kind == "from":
+            self.imported = _imported_definition(program, found, set())
+            if self.imported is None:
+                self.problems.append(_violation(found.unit, found.node, f"`{name}` imported, not defined by a def in the submission"))
+
+    def roots(self) -> list[Unit]:
+        """Where the exercise's code starts: its definition, and the other bindings that replace it."""
+        return ([self.unit] if self.unit is not None else []) + self.replacing
+
+    def keys(self) -> set[Key]:
+        return {(MAIN, self.name)} | ({self.imported} if self.imported else set())
+
+
+def _imported_definition(program: Program, binding: Binding, seen: set[Key]) -> Key | None:
+    """The (module, name) of the student's def a from-import reaches, if it reaches one through plain definitions only."""
+    module = binding.imported_from
+    if module is None or module not in program.modules:
+        return None
+    name = binding.name
+    if isinstance(binding.node, ast.ImportFrom):
+        name = next((a.name for a in binding.node.names if (a.asname or a.name) == binding.name), binding.name)
+    key = (module, name)
+    if key in seen:
+        return None
+    found, others = definition(program.bindings(module, name))
+    if found is None or others:
+        return None
+    if found.kind == "from":
+        return _imported_definition(program, found, seen | {key})
+    return key
+
+
+class _Graph:
+    """Units and module-level names: what each unit reads, binds and changes, and what reaches what."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.findings: dict[Unit, list[Finding]] = {}
+        self.loads: dict[Unit, set[Key]] = {}
+        self.binds: dict[Unit, set[Key]] = {}
+        self.definers: dict[Key, list[Unit]] = {}
+        self.loaders: dict[Key, list[Unit]] = {}
+        self.mutating: set[Unit] = set()
+        self.in_force: dict[str, Unit | None] = {}
+
+    def load(self, unit: Unit, key: Key) -> None:
+        self.loads.setdefault(unit, set()).add(key)
+
+    def link(self) -> None:
+        """Index definers and loaders, and find the units whose call may change module-level names."""
+        program = self.program
+        direct: list[Unit] = []
+        for module, unit, index in program.all_units():
+            scan = module.scans[index]
+            for name in scan.loads:
+                self.load(unit, (module.name, name))
+            bound = {(module.name, b.name) for b in scan.bindings if b.kind != STAR}
+            bound |= {(module.name, n) for b in scan.bindings if b.kind == STAR and b.imported_from in program.modules for n in _names_of(program.modules[b.imported_from or ""])}
+            changed = {(module.name, n) for n, certain in scan.changes.items() if certain or _holds_data(program, module.name, n)}
+            self.binds[unit] = bound
+            for key in bound | changed:
+                if not self._superseded(key, unit):
+                    self.definers.setdefault(key, []).append(unit)
+            if changed or any("in a function" in b.kind for b in scan.bindings):
+                direct.append(unit)
+        for unit, keys in self.loads.items():
+            for key in keys:
+                self.loaders.setdefault(key, []).append(unit)
+        todo = deque(direct)
+        self.mutating = set(direct)
+        while todo:
+            for key in self.binds.get(todo.popleft(), ()):
+                for loader in self.loaders.get(key, ()):
+                    if loader not in self.mutating:
+                        self.mutating.add(loader)
+                        todo.append(loader)
+
+    def _superseded(self, key: Key, unit: Unit) -> bool:
+        """Whether a def/class of a name in the graded file is an earlier version than the one in force."""
+        module, name = key
+        if module != MAIN or unit.kind != "def":
+            return False
+        if name not in self.in_force:
+            found, _ = definition(self.program.bindings(module, name))
+            self.in_force[name] = found.unit if found is not None and found.kind in ("def", "class") else None
+        return self.in_force[name] not in (None, unit)
+
+    def reach(self, roots: list[Unit], blocked_keys: set[Key], blocked_units: set[Unit]) -> list[Finding]:
+        """The findings of every unit the roots reach: through names they read to what binds or changes them,
+        and from helpers that change names to the code that calls them."""
+        seen = set(roots)
+        todo = deque(roots)
+        found: list[Finding] = []
+        while todo:
+            unit = todo.popleft()
+            found += self.findings.get(unit, [])
+            following: list[Unit] = []
+            for key in self.loads.get(unit, ()):
+                if key not in blocked_keys:
+                    following += self.definers.get(key, [])
+            if unit in self.mutating:
+                for key in self.binds.get(unit, ()):
+                    following += self.loaders.get(key, [])
+            for other in following:
+                if other not in seen and other not in blocked_units:
+                    seen.add(other)
+                    todo.append(other)
+        return found
+
+    def everywhere(self) -> list[Finding]:
+        """Findings that gate every exercise: changes of shared state anywhere, and code that cannot be checked where top-level code reaches it."""
+        shared = [f for fs in self.findings.values() for f in fs if f.kind == "shared"]
+        top = [u for _, u, _ in self.program.all_units() if u.kind != "def"]
+        reached = self.reach(top, set(), set())
+        return shared + [f for f in reached if f.kind == "dynamic"]
+
+
+def _names_of(module: Module) -> set[str]:
+    return {b.name for b in module.bindings() if b.kind != STAR}
+
+
+def _holds_data(program: Program, module: str, name: str) -> bool:
+    """Whether a name may hold data (which a call can change) rather than only modules, library objects and functions."""
+    values = program.values.solver.values[program.values.name_var(module, name)]
+    return not values or any(v in (UNKNOWN, CLASS, OVERFLOW) or v[0] in "[*" for v in values)
+
+
+def _shared_store(base: int, program: Program, constant: bool) -> str | None:
+    """What shared object a store changes (a module, a class, something unidentified), if any and if it matters."""
+    if constant:
+        return None
+    values = program.values.solver.values[base]
+    for value in sorted(values):
+        if value == OVERFLOW or value == CLASS:
+            return "a class or module the check cannot identify"
+        if value.startswith("@"):
+            return f"module {value[1:] or 'itself'}"
+        if is_path(value) and torch_objects.is_namespace(value):
+            return value
+    return None
+
+
+def _violation(unit: Unit, node: ast.AST | None, api: str) -> Violation:
+    line, code = unit.line(node)
+    return Violation(api, unit.source.filename, line, code)
+
+
+def _finding(unit: Unit, node: ast.AST | None, api: str, kind: Kind) -> Finding:
+    return Finding(_violation(unit, node, api), kind)
+
+
+def _finding_in_chunk(chunk: Chunk) -> Finding:
+    return Finding(Violation(dynamic.TOO_DEEP, chunk.filename, 0, ""), "dynamic")
+
+
+class _Sites:
+    """The checks on every node of one unit."""
+
+    def __init__(self, checker: StaticChecker, program: Program, module: Module, unit: Unit, graph: _Graph) -> None:
+        self.checker = checker
+        self.apis = checker.apis
+        self.program = program
+        self.values = program.values
+        self.module = module
+        self.unit = unit
+        self.graph = graph
+        self.parents: dict[int, ast.AST] = {}
+        self.flagged: set[int] = set()
+
+    def roots(self) -> list[ast.AST]:
+        statement = self.unit.statement
+        if self.unit.kind != "header":
+            return [statement]
+        if isinstance(statement, (ast.If, ast.While)):
+            return [statement.test]
+        if isinstance(statement, (ast.For, ast.AsyncFor)):
+            return [statement.target, statement.iter]
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
+            return list(statement.items)
+        if isinstance(statement, (ast.Try, ast.TryStar)):
+            return [h.type for h in statement.handlers if h.type is not None]
+        return []
+
+    def run(self) -> Iterator[Finding]:
+        if self.unit.too_deep:
+            yield _finding(self.unit, None, dynamic.TOO_DEEP, "dynamic")
+            return
+        order: list[ast.AST] = []
+        todo = deque(self.roots())
+        while todo:
+            node = todo.popleft()
+            order.append(node)
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+                todo.append(child)
+        for node in reversed(order):
+            yield from self.node(node)
+
+    def finding(self, node: ast.AST, api: str, kind: Kind) -> Finding:
+        if kind == "banned":
+            self.flagged.add(id(node))
+        return _finding(self.unit, node, api, kind)
+
+    def node(self, node: ast.AST) -> Iterator[Finding]:
+        parent = self.parents.get(id(node))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in ("__builtins__", "__loader__", "__spec__"):
+                yield self.finding(node, dynamic.unchecked(node.id), "dynamic")
+            yield from self.check_values(node, self.values.values_of(node), parent)
+            if node.id == "get_ipython" and "IPython.get_ipython" in self.values.values_of(node):
+                yield from self.ipython(node, parent)
+        elif isinstance(node, ast.Attribute):
+            yield from self.attribute(node, parent)
+        elif isinstance(node, ast.Call):
+            yield from self.call(node, parent)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and fold_str(node.slice) is not None:
+            namespace = self._namespace_of(node)
+            if namespace is not None:
+                yield from self.check_values(node, self.values.values_of(node), parent)
+                if isinstance(namespace, str):
+                    self.graph.load(self.unit, (self.module.name, fold_str(node.slice) or ""))
+                else:
+                    self.record_loads(namespace, fold_str(node.slice) or "")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from self.imports(node)
+
+    def _namespace_of(self, node: ast.Subscript) -> ast.AST | str | None:
+        """For `x.__dict__[k]` and `vars(x)[k]`: `x`; for `globals()[k]`: this module's name; otherwise None."""
+        base = node.value
+        if isinstance(base, ast.Attribute) and base.attr == "__dict__":
+            return base.value
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id in ("vars", "globals", "locals"):
+            return base.args[0] if base.args else self.module.name
         return None
 
-    def _uses(self, node: ast.AST, resolver: Resolver) -> Iterator[tuple[ast.AST, str]]:
-        """(node, what) for every banned use inside `node`."""
-        for sub in ast.walk(node):
-            if isinstance(sub, (ast.Name, ast.Attribute)) and isinstance(getattr(sub, "ctx", None), ast.Load):
-                for path in resolver.resolve(sub):
-                    hit = self._banned_path(path)
-                    if hit:
-                        yield sub, hit
-                        break
-                else:
-                    method = self._method_use(sub, resolver)
-                    if method:
-                        yield sub, method
-            elif isinstance(sub, (ast.Call, ast.Subscript)):
-                yield from self._dynamic_use(sub, resolver)
-                if isinstance(sub, ast.Call) and self.check_fixed_device:
-                    device = self._fixed_device(sub, resolver)
-                    if device:
-                        yield sub, device
+    def check_values(self, node: ast.AST, values: set[str], parent: ast.AST | None) -> Iterator[Finding]:
+        """Banned APIs and unchecked objects among the values of an expression."""
+        called = isinstance(parent, ast.Call) and parent.func is node
+        for value in sorted(values):
+            if value == OVERFLOW:
+                yield self.finding(node, dynamic.TOO_MANY, "dynamic")
+            elif is_path(value):
+                hit = self.apis.path(value)
+                if hit:
+                    yield self.finding(node, hit, "banned")
+                    return
+                entry = dynamic.reaches_anything(value)
+                if entry:
+                    yield self.finding(node, dynamic.unchecked(entry), "dynamic")
+                elif value in dynamic.CALL_ONLY and not called:
+                    name = value.rsplit(".", 1)[-1]
+                    yield self.finding(node, f"`{name}` passed as a value (cannot be checked): {dynamic.PLAINLY}", "dynamic")
 
-    def _method_use(self, node: ast.AST, resolver: Resolver) -> str | None:
-        if not isinstance(node, ast.Attribute) or node.attr not in self.methods:
-            return None
-        if isinstance(node.value, ast.Name) and node.value.id in SELF_NAMES:
-            return None
-        if resolver.resolve(node.value) - {"torch.Tensor"}:
-            return None
-        return f"Tensor.{node.attr}"
+    def attribute(self, node: ast.Attribute, parent: ast.AST | None) -> Iterator[Finding]:
+        name = node.attr
+        is_dunder = name.startswith("__") and name.endswith("__")
+        if is_dunder and not isinstance(node.ctx, ast.Load):
+            yield self.finding(node, f"a change of `{name}` (cannot be checked): {dynamic.PLAINLY}", "dynamic")
+        elif name in dynamic.DUNDERS and not (name == "__dict__" and isinstance(parent, ast.Subscript) and fold_str(parent.slice) is not None and isinstance(parent.ctx, ast.Load)):
+            yield self.finding(node, dynamic.unchecked(name), "dynamic")
+        if name in dynamic.FRAME_ATTRIBUTES:
+            yield self.finding(node, dynamic.unchecked(name), "dynamic")
+        if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) and node.value.func.id == "get_ipython":
+            if name not in dynamic.IPYTHON_SHIMS or not (isinstance(parent, ast.Call) and parent.func is node):
+                yield self.finding(node, dynamic.unchecked(f"get_ipython().{name}"), "dynamic")
+        if not isinstance(node.ctx, ast.Load):
+            return
+        self.record_loads(node.value, name)
+        if id(node.value) in self.flagged:
+            self.flagged.add(id(node))
+            return
+        yield from self.check_values(node, self.values.values_of(node), parent)
+        if id(node) not in self.flagged:
+            yield from self.by_name(node, node.value, name)
 
-    def _dynamic_use(self, node: ast.Call | ast.Subscript, resolver: Resolver) -> Iterator[tuple[ast.AST, str]]:
-        for path in resolver.resolve(node):
-            hit = self._banned_path(path)
+    def by_name(self, node: ast.AST, base: ast.AST, name: str) -> Iterator[Finding]:
+        """A banned name used on an object the check cannot identify (a tensor's `.softmax`, say)."""
+        values = self.values.values_of(base)
+        if any(v in UNIDENTIFIED or v[0] in "&*" for v in values):
+            hit = self.apis.name(name)
             if hit:
-                yield node, hit
-                return
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in RUNS_CODE and not resolver.resolve(node.func):
-            yield node, f"{node.func.id}() (code built at run time cannot be checked)"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2:
-            name = fold_str(node.args[1])
-            bases = resolver.resolve(node.args[0])
-            if name is None and any(b.split(".")[0] == "torch" for b in bases):
-                yield node, f"getattr on {sorted(bases)[0]} with a computed name (cannot be checked)"
-            elif name in self.methods and not (bases - {"torch.Tensor"}):
-                yield node, f"Tensor.{name}"
+                yield self.finding(node, hit, "banned")
 
-    def _fixed_device(self, node: ast.Call, resolver: Resolver) -> str | None:
+    def record_loads(self, base: ast.AST, name: str) -> None:
+        """Reading an attribute of one of the student's modules reads that module's name."""
+        for value in self.values.values_of(base):
+            if value.startswith("@") and f"{value[1:]}.{name}" not in self.program.modules:
+                self.graph.load(self.unit, (value[1:], name))
+
+    def call(self, node: ast.Call, parent: ast.AST | None) -> Iterator[Finding]:
+        funcs = self.values.values_of(node.func)
+        first_name = fold_str(node.args[1]) if len(node.args) >= 2 else None
+        for func in sorted(funcs):
+            if func in dynamic.NAME_FUNCTIONS:
+                if first_name is None:
+                    yield self.finding(node, dynamic.COMPUTED_NAME, "dynamic")
+                elif func == "builtins.getattr":
+                    self.record_loads(node.args[0], first_name)
+                    yield from self.check_values(node, self.values.values_of(node), parent)
+                    if id(node) not in self.flagged:
+                        yield from self.by_name(node, node.args[0], first_name)
+            elif func in dynamic.NAMESPACE_FUNCTIONS:
+                lookup = isinstance(parent, ast.Subscript) and parent.value is node and fold_str(parent.slice) is not None
+                if not lookup or not isinstance(getattr(parent, "ctx", None), ast.Load):
+                    yield self.finding(node, dynamic.COMPUTED_KEY, "dynamic")
+            elif func in dynamic.IMPORTERS:
+                if not node.args or fold_str(node.args[0]) is None:
+                    yield self.finding(node, dynamic.COMPUTED_IMPORT, "dynamic")
+            elif func in dynamic.RUNS_CODE:
+                yield self.finding(node, f"{func.rsplit('.', 1)[-1]}() (code built at run time cannot be checked)", "dynamic")
+        if self.checker.check_fixed_device:
+            device = self.fixed_device(node)
+            if device:
+                yield self.finding(node, device, "banned")
+
+    def ipython(self, node: ast.Name, parent: ast.AST | None) -> Iterator[Finding]:
+        """`get_ipython()` is only checkable as the call IPython writes for a magic: `get_ipython().run_line_magic(...)`."""
+        grand = self.parents.get(id(parent)) if parent is not None else None
+        if not (isinstance(parent, ast.Call) and parent.func is node and isinstance(grand, ast.Attribute)):
+            yield self.finding(node, dynamic.unchecked("get_ipython"), "dynamic")
+
+    def imports(self, node: ast.Import | ast.ImportFrom) -> Iterator[Finding]:
+        """Importing a banned API or an unchecked module by name; importing from the student's module reads its names."""
+        if isinstance(node, ast.Import):
+            paths = [a.name for a in node.names]
+        else:
+            module = absolute(node.module, node.level, self.module.package)
+            if module is None:
+                return
+            if module in self.program.modules:
+                for alias in node.names:
+                    if alias.name == "*":
+                        for name in _names_of(self.program.modules[module]):
+                            self.graph.load(self.unit, (module, name))
+                    elif f"{module}.{alias.name}" not in self.program.modules:
+                        self.graph.load(self.unit, (module, alias.name))
+                return
+            paths = [f"{module}.{a.name}" for a in node.names if a.name != "*"]
+        for path in paths:
+            if path.split(".")[0] in self.program.files:
+                continue
+            hit = self.apis.path(path)
+            entry = dynamic.reaches_anything(path)
+            if hit:
+                yield self.finding(node, hit, "banned")
+            elif entry:
+                yield self.finding(node, dynamic.unchecked(entry), "dynamic")
+
+    def fixed_device(self, node: ast.Call) -> str | None:
         for keyword in node.keywords:
             if keyword.arg == "device":
                 value = fold_str(keyword.value)
                 if value is not None:
                     return f"a fixed device (device={value!r})"
         func = node.func
-        if "torch.device" in resolver.resolve(func) and node.args and fold_str(node.args[0]) is not None:
+        if "torch.device" in self.values.values_of(func) and node.args and fold_str(node.args[0]) is not None:
             return f"a fixed device (torch.device({fold_str(node.args[0])!r}))"
-        if isinstance(func, ast.Attribute) and func.attr == "cuda" and not resolver.resolve(func.value):
+        if isinstance(func, ast.Attribute) and func.attr == "cuda" and not any(is_path(v) for v in self.values.values_of(func.value)):
             return "a fixed device (.cuda())"
         if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
             value = fold_str(node.args[0])
             if value is not None and value.startswith("cuda"):
                 return f"a fixed device (.to({value!r}))"
         return None
-
-    def check(self, chunks: Iterable[Chunk], exercises: Iterable[str], modules: Iterable[ModuleFile] = ()) -> StaticReport:
-        """Gate the exercises whose code (or a helper it uses, in any of the student's modules) breaks a rule."""
-        program = Program(chunks, modules)
-        exercise_set = set(exercises)
-        roots = {exercise: program.roots(exercise) for exercise in sorted(exercise_set)}
-        exercise_keys = {key for keys in roots.values() for key in keys} | {(MAIN, e) for e in exercise_set}
-        found_in: dict[str, tuple[dict[str, list[Violation]], list[Violation]]] = {}
-
-        def violations(module: str) -> tuple[dict[str, list[Violation]], list[Violation]]:
-            if module not in found_in:
-                found_in[module] = self._violations(program.unit(module))
-            return found_in[module]
-
-        gating: dict[str, tuple[Violation, ...]] = {}
-        for exercise, keys in roots.items():
-            if not keys:
-                gating[exercise] = (Violation(f"no plain definition of `{exercise}` (def {exercise}(...))", "the submission", 0, ""),)
-                continue
-            reached = program.reachable(keys, exercise_keys - set(keys))
-            found = [v for module, name in reached for v in violations(module)[0].get(name, [])]
-            if found:
-                gating[exercise] = tuple(_unique(found))
-        gated = {v for vs in gating.values() for v in vs}
-        ungraded: list[Violation] = []
-        for module in [MAIN, *program.imported()]:
-            owned, outside = violations(module)
-            ungraded += outside + [v for vs in owned.values() for v in vs if v not in gated]
-        return StaticReport(gating, tuple(_unique(ungraded)))
-
-    def _violations(self, unit: Unit) -> tuple[dict[str, list[Violation]], list[Violation]]:
-        """A module's banned uses: by the top-level definition they sit in, and those outside any."""
-        owned: dict[str, list[Violation]] = {}
-        outside: list[Violation] = []
-        for located in unit.statements:
-            owner = next((n for n in defined_names(located.node) if unit.definitions.get(n) is located), None)
-            for node, api in self._uses(located.node, unit.resolver):
-                line = getattr(node, "lineno", located.node.lineno)
-                code = located.lines[line - 1].strip() if 0 < line <= len(located.lines) else ""
-                violation = Violation(api, located.filename, line, code)
-                (outside if owner is None else owned.setdefault(owner, [])).append(violation)
-        return owned, outside
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:

@@ -1,0 +1,130 @@
+"""A submission as the static check sees it: the modules that run, their units, and what each expression holds.
+
+The graded file and every module of the student's it imports (directly, by
+a constant `importlib.import_module`, or through one another) run; a module
+nothing imports never runs and is not analysed. `torch...` always means the
+real torch, since the worker's finder for student modules comes after
+Python's own.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Iterator
+
+from autograder.checks import torch_objects
+from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, parse, units
+from autograder.checks.names import MAIN, Builder, Module, Values, fold_str
+from autograder.checks.scopes import Scanner
+from autograder.intake.source import Chunk, ModuleFile
+
+
+class Program:
+    """The analysed submission: modules by name (the graded file is MAIN), solved values, and what could not be parsed."""
+
+    def __init__(self, chunks: Iterable[Chunk], modules: Iterable[ModuleFile]) -> None:
+        self.files = {m.name: m for m in modules if m.name.split(".")[0] != "torch"}
+        self.modules: dict[str, Module] = {}
+        self._by_name: dict[str, dict[str, list[Binding]]] = {}
+        self.too_deep: list[Chunk] = []
+        main_sources, deep = parse(chunks)
+        self.too_deep += deep
+        self._add(MAIN, "", main_sources)
+        todo = [MAIN]
+        while todo:
+            for name in self._imports(self.modules[todo.pop()]):
+                if name not in self.modules:
+                    file = self.files[name]
+                    sources, deep = parse([Chunk(file.filename, file.filename, file.source)])
+                    self.too_deep += deep
+                    self._add(name, name if file.package else name.rpartition(".")[0], sources)
+                    todo.append(name)
+        hooks = {name for name, module in self.modules.items() if any(b.name == "__getattr__" for b in module.bindings())}
+        self.values = Values(dict(self.files), hooks)
+        self.values.modules = self.modules
+        for module in self.modules.values():
+            stars = [b.imported_from or "" for b in module.bindings() if b.kind == STAR and b.imported_from not in self.files]
+            self.values.stars[module.name] = [s for s in stars if s]
+            builder = Builder(self.values, module, self.values.stars[module.name], self._shadowed(module))
+            for unit, scan in zip(module.units, module.scans):
+                builder.build(unit, scan)
+        self._link_stars()
+        self.values.solve()
+
+    def _add(self, name: str, package: str, sources: list[Source]) -> None:
+        found = units(name, sources)
+        scanner = Scanner(name, package)
+        self.modules[name] = Module(name, package, found, [scanner.scan(u) for u in found])
+
+    def _imports(self, module: Module) -> Iterator[str]:
+        """The student's modules a module runs by importing them: each package on the way, then the module."""
+        for unit in module.units:
+            for node in ast.walk(unit.statement):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    base = absolute(node.module, node.level, module.package)
+                    names = [base] + [f"{base}.{alias.name}" for alias in node.names] if base else []
+                elif isinstance(node, ast.Call) and node.args and _imports_by_name(node):
+                    name = fold_str(node.args[0])
+                    names = [name] if name else []
+                for name in names:
+                    parts = name.split(".")
+                    yield from (p for p in (".".join(parts[:end]) for end in range(1, len(parts) + 1)) if p in self.files)
+
+    def _shadowed(self, module: Module) -> dict[str, tuple[int, bool]]:
+        """Names bound unconditionally after a module's last star import of a library: by which unit, and whether no call runs before."""
+        stars = [b.unit.index for b in module.bindings() if b.kind == STAR]
+        if not stars:
+            return {}
+        last = max(stars)
+        calls = [0]
+        for unit in module.units:
+            calls.append(calls[-1] + any(isinstance(n, ast.Call) for n in ast.walk(unit.statement)) * (unit.index > last))
+        shadowed: dict[str, tuple[int, bool]] = {}
+        for binding in module.bindings():
+            if binding.unit.index > last and not binding.unit.blocks and binding.kind != STAR:
+                index = binding.unit.index
+                if binding.name not in shadowed or shadowed[binding.name][0] > index:
+                    shadowed[binding.name] = (index, calls[index] == 0)
+        return shadowed
+
+    def _link_stars(self) -> None:
+        """A star import of a student's module binds every name that module binds."""
+        for module in self.modules.values():
+            for binding in module.bindings():
+                source = self.modules.get(binding.imported_from or "") if binding.kind == STAR else None
+                if source is not None:
+                    for name in {b.name for b in source.bindings() if b.kind != STAR}:
+                        self.values.solver.edge(self.values.name_var(source.name, name), self.values.name_var(module.name, name))
+
+    def bindings(self, module: str, name: str) -> list[Binding]:
+        """Every module-level binding of a name, star imports that may bind it included."""
+        if module not in self._by_name:
+            index: dict[str, list[Binding]] = {}
+            for binding in self.modules[module].bindings():
+                index.setdefault(binding.name, []).append(binding)
+            self._by_name[module] = index
+        found = [b for b in self._by_name[module].get(name, []) if b.kind != STAR]
+        for binding in self._by_name[module].get("*", []):
+            if self._star_binds(binding, name):
+                kind = "from" if binding.imported_from in self.modules else STAR
+                found.append(Binding(name, kind, binding.unit, binding.node, binding.imported_from))
+        return found
+
+    def _star_binds(self, binding: Binding, name: str) -> bool:
+        source = self.modules.get(binding.imported_from or "")
+        if source is not None:
+            return any(b.name == name for b in source.bindings())
+        return torch_objects.exports(binding.imported_from or "", name)
+
+    def all_units(self) -> Iterator[tuple[Module, Unit, int]]:
+        for module in self.modules.values():
+            for index, unit in enumerate(module.units):
+                yield module, unit, index
+
+
+def _imports_by_name(node: ast.Call) -> bool:
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "__import__") or (isinstance(func, ast.Attribute) and func.attr == "import_module")

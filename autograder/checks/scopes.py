@@ -1,0 +1,331 @@
+"""Which module-level names a unit of code reads, binds and changes, by Python's scoping rules.
+
+A banned API reaches an exercise through module-level names: the exercise
+reads a name, and whatever binds or changes that name (an assignment, a
+`global` statement in some function, a call `table.update(...)`) may have put
+the banned API there. Local variables and parameters are not module-level
+names, so they are told apart here the way Python does: a name is local to a
+function when the function binds it anywhere, unless it is declared `global`;
+class bodies and comprehensions have scopes of their own.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Iterator, Literal
+
+from autograder.checks.bindings import STAR, Binding, Unit, absolute
+
+ScopeKind = Literal["module", "function", "class", "comprehension"]
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+NEW_SCOPES = (*FUNCTIONS, ast.ClassDef, *COMPREHENSIONS)
+
+
+@dataclass
+class Scope:
+    """One scope and what its code binds and declares."""
+
+    kind: ScopeKind
+    parent: Scope | None
+    bound: set[str] = field(default_factory=set)
+    declared_global: set[str] = field(default_factory=set)
+    declared_nonlocal: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Scan:
+    """What one unit does with module-level names.
+
+    `changes` are names whose object the unit may change (`x[0] = ...`,
+    `x.append(...)`, passing `x` to a function); `certain` among them are
+    changed by a store or a `del`, the others only if the name holds data
+    rather than a module or a function.
+    """
+
+    loads: set[str] = field(default_factory=set)
+    bindings: list[Binding] = field(default_factory=list)
+    changes: dict[str, bool] = field(default_factory=dict)
+
+
+def _arguments(args: ast.arguments) -> list[ast.arg]:
+    return [*args.posonlyargs, *args.args, *([args.vararg] if args.vararg else []), *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
+
+
+def outer_parts(node: ast.AST) -> Iterator[ast.AST]:
+    """The children of a node that run in the scope around it (for a def: decorators, defaults, annotations)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        yield from node.decorator_list
+        yield from node.args.defaults
+        yield from (d for d in node.args.kw_defaults if d is not None)
+        yield from (a.annotation for a in _arguments(node.args) if a.annotation is not None)
+        if node.returns is not None:
+            yield node.returns
+    elif isinstance(node, ast.Lambda):
+        yield from node.args.defaults
+        yield from (d for d in node.args.kw_defaults if d is not None)
+    elif isinstance(node, ast.ClassDef):
+        yield from node.decorator_list
+        yield from node.bases
+        yield from node.keywords
+    elif isinstance(node, COMPREHENSIONS):
+        yield node.generators[0].iter
+    else:
+        yield from ast.iter_child_nodes(node)
+
+
+def inner_parts(node: ast.AST) -> list[ast.AST]:
+    """The children of a node that run in its own new scope."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return list(node.body)
+    if isinstance(node, ast.Lambda):
+        return [node.body]
+    if isinstance(node, COMPREHENSIONS):
+        parts: list[ast.AST] = []
+        for index, generator in enumerate(node.generators):
+            parts.append(generator.target)
+            if index:
+                parts.append(generator.iter)
+            parts.extend(generator.ifs)
+        parts += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        return parts
+    return []
+
+
+def _pattern_names(node: ast.AST) -> Iterator[str]:
+    if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        yield node.name
+    if isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest
+
+
+def _walrus_targets(nodes: list[ast.AST]) -> Iterator[str]:
+    """Names bound by `:=` inside comprehensions, which bind in the scope around the comprehension."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            yield node.target.id
+        if not isinstance(node, (*FUNCTIONS, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _scope(kind: ScopeKind, parent: Scope | None, body: list[ast.AST], params: list[str]) -> Scope:
+    """A new scope with the names its own code binds (not those of scopes nested in it)."""
+    scope = Scope(kind, parent, set(params))
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            scope.bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope.bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            scope.bound.update((a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            scope.bound.add(node.name)
+        elif isinstance(node, ast.Global):
+            scope.declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            scope.declared_nonlocal.update(node.names)
+        scope.bound.update(_pattern_names(node))
+        if isinstance(node, COMPREHENSIONS):
+            scope.bound.update(_walrus_targets(inner_parts(node)))
+        stack.extend(outer_parts(node))
+    scope.bound -= scope.declared_global
+    return scope
+
+
+class Scanner:
+    """Scans units of one module for what they do with its module-level names."""
+
+    def __init__(self, module: str, package: str) -> None:
+        self.module = module
+        self.package = package
+        self.top = Scope("module", None)
+
+    def scan(self, unit: Unit) -> Scan:
+        scan = Scan()
+        if unit.too_deep:
+            if isinstance(unit.statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scan.bindings.append(Binding(unit.statement.name, "def", unit, unit.statement))
+            return scan
+        visit = _Visit(self, unit, scan)
+        statement = unit.statement
+        if unit.kind != "header":
+            visit.node(statement, self.top)
+        elif isinstance(statement, (ast.If, ast.While)):
+            visit.node(statement.test, self.top)
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            visit.node(statement.iter, self.top)
+            visit.target(statement.target, self.top, "a for loop")
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:
+                visit.node(item.context_expr, self.top)
+                if item.optional_vars is not None:
+                    visit.target(item.optional_vars, self.top, "a with statement")
+        elif isinstance(statement, (ast.Try, ast.TryStar)):
+            for handler in statement.handlers:
+                if handler.type is not None:
+                    visit.node(handler.type, self.top)
+                if handler.name:
+                    visit.bind(handler.name, self.top, "an except clause", handler)
+        return scan
+
+
+class _Visit:
+    """One walk over one unit."""
+
+    def __init__(self, scanner: Scanner, unit: Unit, scan: Scan) -> None:
+        self.scanner = scanner
+        self.unit = unit
+        self.scan = scan
+
+    def is_global(self, name: str, scope: Scope) -> bool:
+        """Whether reading `name` in `scope` may read the module-level name.
+
+        A class body reads its own names from the class, falling back to the
+        module; functions and comprehensions do not see the class's names.
+        """
+        current: Scope | None = scope
+        if scope.kind == "class":
+            if name in scope.bound or name in scope.declared_global:
+                return True
+            current = scope.parent
+        while current is not None:
+            if current.kind == "module" or name in current.declared_global:
+                return True
+            if current.kind != "class" and (name in current.bound or name in current.declared_nonlocal):
+                return False
+            current = current.parent
+        return True
+
+    def binds_global(self, name: str, scope: Scope) -> bool:
+        return scope.kind == "module" or name in scope.declared_global
+
+    def bind(self, name: str, scope: Scope, kind: str, node: ast.AST, imported_from: str | None = None) -> None:
+        if self.binds_global(name, scope):
+            if scope.kind != "module":
+                kind = f"{kind} in a function (global {name})"
+            self.scan.bindings.append(Binding(name, kind, self.unit, node, imported_from))
+
+    def change(self, node: ast.AST, scope: Scope, certain: bool) -> None:
+        """Record that the object of the module-level name at the root of `node` may change."""
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+            node = node.value
+        if isinstance(node, ast.Name) and self.is_global(node.id, scope):
+            self.scan.changes[node.id] = self.scan.changes.get(node.id, False) or certain
+
+    def target(self, node: ast.AST, scope: Scope, kind: str) -> None:
+        if isinstance(node, ast.Name):
+            self.bind(node.id, scope, "del" if isinstance(node.ctx, ast.Del) else kind, node)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for element in node.elts:
+                self.target(element, scope, kind)
+        elif isinstance(node, ast.Starred):
+            self.target(node.value, scope, kind)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            self.change(node, scope, True)
+            self.node(node, scope)
+        else:
+            self.node(node, scope)
+
+    def node(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for part in outer_parts(node):
+                self.node(part, scope)
+            kind = "class" if isinstance(node, ast.ClassDef) else "def"
+            self.bind(node.name, scope, kind if scope.kind == "module" else f"a {kind}", node)
+            self.scope_of(node, scope)
+        elif isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
+            for part in outer_parts(node):
+                self.node(part, scope)
+            self.scope_of(node, scope)
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                if self.is_global(node.id, scope):
+                    self.scan.loads.add(node.id)
+            else:
+                self.target(node, scope, "an assignment")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if node.value is not None:
+                self.node(node.value, scope)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(node, ast.AnnAssign) and node.value is None and isinstance(target, ast.Name):
+                    continue
+                if isinstance(node, ast.AugAssign) and isinstance(target, ast.Name) and self.is_global(target.id, scope):
+                    self.scan.loads.add(target.id)
+                self.target(target, scope, "an assignment")
+            if isinstance(node, ast.AnnAssign):
+                self.node(node.annotation, scope)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.node(node.iter, scope)
+            self.target(node.target, scope, "a for loop")
+            for statement in node.body + node.orelse:
+                self.node(statement, scope)
+        elif isinstance(node, ast.withitem):
+            self.node(node.context_expr, scope)
+            if node.optional_vars is not None:
+                self.target(node.optional_vars, scope, "a with statement")
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                self.target(target, scope, "del")
+        elif isinstance(node, ast.NamedExpr):
+            self.node(node.value, scope)
+            home = scope
+            while home.kind == "comprehension" and home.parent is not None:
+                home = home.parent
+            if isinstance(node.target, ast.Name):
+                self.bind(node.target.id, home, "a := expression", node)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                self.bind(alias.asname or alias.name.split(".")[0], scope, "an import", node)
+        elif isinstance(node, ast.ImportFrom):
+            module = absolute(node.module, node.level, self.scanner.package)
+            for alias in node.names:
+                if alias.name == "*":
+                    self.scan.bindings.append(Binding("*", STAR, self.unit, node, module))
+                else:
+                    self.bind(alias.asname or alias.name, scope, "from" if scope.kind == "module" else "an import", node, module)
+        elif isinstance(node, ast.ExceptHandler):
+            if node.type is not None:
+                self.node(node.type, scope)
+            if node.name:
+                self.bind(node.name, scope, "an except clause", node)
+            for statement in node.body:
+                self.node(statement, scope)
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                self.change(node.func.value, scope, False)
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(argument, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
+                    self.change(argument, scope, False)
+            for child in ast.iter_child_nodes(node):
+                self.node(child, scope)
+        else:
+            for name in _pattern_names(node):
+                self.bind(name, scope, "a match pattern", node)
+            for child in ast.iter_child_nodes(node):
+                self.node(child, scope)
+
+    def scope_of(self, node: ast.AST, scope: Scope) -> None:
+        """Walk the part of a def, lambda, class or comprehension that runs in its own scope."""
+        inner = inner_parts(node)
+        if isinstance(node, COMPREHENSIONS):
+            targets = [g.target for g in node.generators]
+            new = Scope("comprehension", scope, {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)})
+            for part in inner:
+                if any(part is t for t in targets):
+                    self.target(part, new, "a comprehension")
+                else:
+                    self.node(part, new)
+            return
+        if isinstance(node, ast.ClassDef):
+            new = _scope("class", scope, inner, [])
+        else:
+            params = [a.arg for a in _arguments(node.args)]  # type: ignore[attr-defined]
+            new = _scope("function", scope, inner, params)
+        for part in inner:
+            self.node(part, new)
