@@ -43,6 +43,7 @@ Key = tuple[str, str]
 """A module-level name: (its module, its name); the graded file's module is MAIN."""
 Kind = Literal["banned", "dynamic", "shared"]
 UNIDENTIFIED = (UNKNOWN, CLASS, OVERFLOW)
+MAX_REPORTED = 20
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class StaticChecker:
     def check(self, chunks: Iterable[Chunk], exercises: Iterable[str], modules: Iterable[ModuleFile] = ()) -> StaticReport:
         """Gate the exercises whose code (or what it reaches, in any of the student's modules) breaks a rule."""
         program = Program(chunks, modules)
-        graph = _Graph(program)
+        names = sorted(set(exercises))
+        graph = _Graph(program, set(names))
         for module, unit, _ in program.all_units():
             graph.findings[unit] = list(_Sites(self, program, module, unit, graph).run())
         for store in program.values.stores:
@@ -95,19 +97,19 @@ class StaticChecker:
                 graph.findings[store.unit].append(_finding(store.unit, store.node, f"a change of {shared} (stores into modules and classes change every function; cannot be checked)", "shared"))
         graph.link()
         everywhere = [_finding_in_chunk(c) for c in program.too_deep] + graph.everywhere()
-        names = sorted(set(exercises))
         definitions = {name: _Definition(program, name) for name in names}
         gating: dict[str, tuple[Violation, ...]] = {}
         for name in names:
             found = definitions[name]
             if found.unit is None and not found.problems:
-                gating[name] = (Violation(f"no plain definition of `{name}` (def {name}(...))", "the submission", 0, ""),)
+                missing = Violation(f"no plain definition of `{name}` (def {name}(...))", "the submission", 0, "")
+                gating[name] = tuple(_unique([missing] + [f.violation for f in everywhere]))
                 continue
             others = [d for n, d in definitions.items() if n != name]
             reached = graph.reach(found.roots(), {k for d in others for k in d.keys()}, {d.unit for d in others if d.unit is not None})
             violations = found.problems + [f.violation for f in reached] + [f.violation for f in everywhere]
             if violations:
-                gating[name] = tuple(_unique(violations))
+                gating[name] = _reported(violations)
         gated = {v for vs in gating.values() for v in vs}
         ungraded = [f.violation for fs in graph.findings.values() for f in fs if f.violation not in gated]
         return StaticReport(gating, tuple(_unique(ungraded)))
@@ -160,8 +162,9 @@ def _imported_definition(program: Program, binding: Binding, seen: set[Key]) -> 
 class _Graph:
     """Units and module-level names: what each unit reads, binds and changes, and what reaches what."""
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, exercises: set[str]) -> None:
         self.program = program
+        self.exercises = exercises
         self.findings: dict[Unit, list[Finding]] = {}
         self.loads: dict[Unit, set[Key]] = {}
         self.binds: dict[Unit, set[Key]] = {}
@@ -203,9 +206,11 @@ class _Graph:
                         todo.append(loader)
 
     def _superseded(self, key: Key, unit: Unit) -> bool:
-        """Whether a def/class of a name in the graded file is an earlier version than the one in force."""
+        """Whether a def/class of an exercise is an earlier version than the one checked (and run again after
+        the student's code, see `autograder.intake.pin`). A helper's earlier versions still count: one may
+        stay in force when the cell redefining it fails."""
         module, name = key
-        if module != MAIN or unit.kind != "def":
+        if module != MAIN or unit.kind != "def" or name not in self.exercises:
             return False
         if name not in self.in_force:
             found, _ = definition(self.program.bindings(module, name))
@@ -447,7 +452,7 @@ class _Sites:
             yield self.finding(node, dynamic.unchecked("get_ipython"), "dynamic")
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> Iterator[Finding]:
-        """Importing a banned API or an unchecked module by name; importing from the student's module reads its names."""
+        """Importing a banned API by name (uses of unchecked modules are caught where they are used); importing from the student's module reads its names."""
         if isinstance(node, ast.Import):
             paths = [a.name for a in node.names]
         else:
@@ -464,14 +469,9 @@ class _Sites:
                 return
             paths = [f"{module}.{a.name}" for a in node.names if a.name != "*"]
         for path in paths:
-            if path.split(".")[0] in self.program.files:
-                continue
-            hit = self.apis.path(path)
-            entry = dynamic.reaches_anything(path)
+            hit = self.apis.path(path) if path.split(".")[0] not in self.program.files else None
             if hit:
                 yield self.finding(node, hit, "banned")
-            elif entry:
-                yield self.finding(node, dynamic.unchecked(entry), "dynamic")
 
     def fixed_device(self, node: ast.Call) -> str | None:
         for keyword in node.keywords:
@@ -493,3 +493,12 @@ class _Sites:
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:
     return list(dict.fromkeys(violations))
+
+
+def _reported(violations: Iterable[Violation]) -> tuple[Violation, ...]:
+    """The distinct violations, at most MAX_REPORTED of them and a count of the rest, so a report stays readable."""
+    unique = _unique(violations)
+    if len(unique) <= MAX_REPORTED:
+        return tuple(unique)
+    rest = len(unique) - MAX_REPORTED
+    return (*unique[:MAX_REPORTED], Violation(f"{rest} more uses like these", "the submission", 0, ""))

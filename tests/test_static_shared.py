@@ -1,0 +1,87 @@
+"""Changing torch (or any module or class) gates every exercise; values a graded function reads are followed to where they are set."""
+
+import textwrap
+
+import pytest
+
+from autograder.checks.static import StaticChecker
+from autograder.intake.source import Chunk
+
+BANNED = ["torch.softmax", "torch.nn.functional.softmax", "Tensor.softmax"]
+EXERCISES = ["softmax", "cross_entropy", "accuracy"]
+CLEAN = """
+def softmax(z, dim=-1):
+    e = torch.exp(z - z.amax(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+def cross_entropy(l, t):
+    return -(l - l.exp().sum(1, keepdim=True).log())[range(len(t)), t].mean()
+def accuracy(o, t):
+    return float((o.argmax(1) == t).float().mean())
+"""
+
+
+def gated(code: str) -> dict[str, list[str]]:
+    report = StaticChecker(BANNED).check([Chunk("main", "m.py", textwrap.dedent(code))], EXERCISES)
+    return {name: [v.api for v in uses] for name, uses in report.gating.items()}
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "torch.exp = lambda z: torch.softmax(z, -1)",
+        "torch.exp = torch.nn.functional.softmax",
+        "torch.Tensor.exp = torch.Tensor.softmax",
+        "setattr(torch, 'exp', torch.softmax)",
+        "exec('torch.exp = torch.softmax')",
+        "m = torch\nm.exp = lambda z: z",
+        "T = type(torch.zeros(1))\nT.exp = T.softmax",
+        "torch.zeros(1).__class__.exp = torch.Tensor.softmax",
+        "def patch(module, f):\n    module.exp = f\npatch(torch, torch.softmax)",
+        "def ident(m):\n    return m\nident(torch).exp = torch.softmax",
+        "box = {}\nbox['t'] = torch\nbox['t'].exp = torch.softmax",
+        "del torch.exp",
+    ],
+)
+def test_changing_torch_at_top_level_gates_every_exercise(patch):
+    assert set(gated(f"import torch\n{patch}\n{CLEAN}")) == set(EXERCISES)
+
+
+def test_the_reason_names_what_was_changed():
+    found = gated(f"import torch\ntorch.exp = abs\n{CLEAN}")
+    assert found["accuracy"] == ["a change of torch (stores into modules and classes change every function; cannot be checked)"]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "torch.backends.cudnn.deterministic = True",
+        "torch.manual_seed(0)",
+        "torch.set_printoptions(precision=3)",
+        "W = torch.zeros(2, 2, requires_grad=True)\nW.data = W.data - 0.1 * torch.ones(2, 2)\nW.grad = None",
+    ],
+)
+def test_constant_settings_and_changes_of_ones_own_data_are_honest(setting):
+    assert gated(f"import torch\n{setting}\n{CLEAN}") == {}
+
+
+@pytest.mark.parametrize(
+    "setup, use",
+    [
+        ("table = {'f': torch.softmax}", "table['f'](z, dim)"),
+        ("table = {}\ntable['f'] = torch.softmax", "table['f'](z, dim)"),
+        ("table = []\ntable.append(torch.softmax)", "table[0](z, dim)"),
+        ("REG = []\ndef register(f):\n    REG.append(f)\nregister(torch.softmax)", "REG[0](z, dim)"),
+        ("class Box:\n    pass\nbox = Box()\nbox.f = torch.softmax", "box.f(z, dim)"),
+        ("def make():\n    return torch.softmax\nf = make()", "f(z, dim)"),
+    ],
+)
+def test_a_value_set_at_top_level_and_used_by_a_graded_function_gates_it(setup, use):
+    code = f"import torch\n{setup}\n{CLEAN}\ndef softmax(z, dim=-1):\n    return {use}\n"
+    assert list(gated(code)) == ["softmax"]
+
+
+def test_a_comparison_with_torch_in_top_level_code_costs_nothing():
+    code = f"import torch\n{CLEAN}\nx = torch.randn(3, 4)\nprint(torch.allclose(softmax(x), torch.softmax(x, dim=-1)))\nlosses = []\nlosses.append(cross_entropy(x, torch.tensor([0, 1, 2])))\n"
+    report = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], EXERCISES)
+    assert report.gating == {}
+    assert [v.api for v in report.ungraded] == ["torch.softmax"]
