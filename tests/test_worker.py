@@ -250,3 +250,24 @@ def test_the_worker_is_the_first_the_kernel_kills_when_memory_runs_out(classific
     source = module_source("def score():\n    return int(open('/proc/self/oom_score_adj').read())\n")
     with RemoteSubmission(source, classification.module, classification.limits) as submission:
         assert submission.score() == 1000
+
+
+def test_the_worker_records_the_aten_operations_of_each_exercise(classification):
+    code = textwrap.dedent(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def softmax(z, dim=-1):
+            return F.softmin(-z, dim)
+
+        def cross_entropy(logits, targets):
+            return -(softmax(logits, 1).log() * targets).sum() / len(logits)
+        """
+    )
+    with RemoteSubmission(module_source(code), classification.module, classification.limits, ("softmax", "cross_entropy")) as submission:
+        submission.cross_entropy(torch.randn(3, 4), torch.eye(4)[:3])
+        dispatched = submission.dispatched
+    assert "torch.ops.aten._softmax.default" in dispatched["softmax"]
+    assert "torch.ops.aten._softmax.default" not in dispatched["cross_entropy"]
+    assert "torch.ops.aten.log.default" in dispatched["cross_entropy"]

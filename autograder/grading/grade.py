@@ -16,6 +16,7 @@ from autograder.config import AssignmentConfig
 from autograder.errors import UsageError
 from autograder.grading.session import TestDir, gate_message, run_tests
 from autograder.intake.discover import Rejected
+from autograder.intake.pin import pinned_definitions
 from autograder.intake.source import SubmissionSource
 from autograder.results.model import Outcome, SubmissionResult, TestResult
 from autograder.runner.errors import SubmissionError
@@ -100,7 +101,8 @@ def grade_source(
     started = time.monotonic()
     static = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
     notices = list(source.notices) + _notices(static)
-    with RemoteSubmission(source, config.module, config.limits, config.exercise_names) as submission:
+    loaded = replace(source, chunks=source.chunks + pinned_definitions(source.chunks, config.exercise_names))
+    with RemoteSubmission(loaded, config.module, config.limits, config.exercise_names) as submission:
         tests = run_tests(config, submission, dirs, reference, static, device=device)
         try:
             report = submission.load_report()

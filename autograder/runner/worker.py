@@ -148,7 +148,8 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
     for chunk in request["chunks"]:
         source, filename = chunk["source"], chunk["filename"]
         filenames.add(filename)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        # the first text of a file wins: a chunk that runs checked definitions again reuses the file's name
+        linecache.cache.setdefault(filename, (len(source), None, source.splitlines(True), filename))
         try:
             units = _units(source, filename, notebook)
         except (SyntaxError, ValueError) as exc:
