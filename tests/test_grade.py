@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from autograder.checks.devices import META
 from autograder.grading.grade import dispatched_gating, grade_source, suite_dirs
 from autograder.intake.source import Chunk, SubmissionSource
