@@ -29,6 +29,7 @@ def gated(code: str) -> dict[str, list[str]]:
         "return operator.methodcaller('softmax', dim)(z)",
         "return globals()['tor' + 'ch'[:dim]].exp(z)",
         "return vars(torch)[str(dim)](z)",
+        "f = torch.exp\n    return locals()['f'](z)",
         "return torch.__dict__.get('softmax')(z, dim)",
         "return builtins.getattr(torch, 'exp')(z)",
         "return __builtins__['getattr'](torch, 'exp')(z)",

@@ -48,7 +48,7 @@ def test_changing_torch_at_top_level_gates_every_exercise(patch):
 
 def test_the_reason_names_what_was_changed():
     found = gated(f"import torch\ntorch.exp = abs\n{CLEAN}")
-    assert found["accuracy"] == ["a change of torch (stores into modules and classes change every function; cannot be checked)"]
+    assert found["accuracy"] == ["a change of `torch.exp` (changes to modules and classes reach every function; cannot be checked)"]
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,42 @@ def test_a_comparison_with_torch_in_top_level_code_costs_nothing():
     report = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], EXERCISES)
     assert report.gating == {}
     assert [v.api for v in report.ungraded] == ["torch.softmax"]
+
+
+def test_a_local_variable_is_not_the_module_level_name_of_the_same_spelling():
+    code = f"""import torch
+fn = torch.softmax
+print(fn(torch.ones(2), 0))
+{CLEAN}
+def softmax(z, dim=-1):
+    fn = torch.exp
+    e = fn(z - z.amax(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+"""
+    assert gated(code) == {}
+
+
+def test_reading_module_level_constants_and_tensors_does_not_pull_in_the_code_that_calls_the_exercise():
+    code = f"""import torch
+EPS = 1e-12
+SCALE = torch.tensor(1.0)
+{CLEAN}
+def softmax(z, dim=-1):
+    e = torch.exp(z - z.amax(dim, keepdim=True))
+    return torch.clamp(e / e.sum(dim, keepdim=True), min=EPS) * SCALE.item()
+x = torch.randn(3)
+print(torch.allclose(softmax(x), torch.softmax(x, 0)))
+"""
+    assert gated(code) == {}
+
+
+def test_an_exercise_keeping_state_in_a_module_level_name_is_checked_with_the_code_that_calls_it():
+    code = f"""import torch
+CALLS = []
+{CLEAN}
+def softmax(z, dim=-1):
+    CALLS.append(z)
+    return CALLS[-1]
+softmax(torch.softmax(torch.ones(2), 0))
+"""
+    assert list(gated(code)) == ["softmax"]

@@ -73,13 +73,14 @@ class Unit:
 
 @dataclass(frozen=True, eq=False)
 class Binding:
-    """A module-level name bound by a unit: how (`kind`), where, and from which module for imports."""
+    """A module-level name bound by a unit: how (`kind`), where, from which module for imports, and whether from inside a function (`global`)."""
 
     name: str
     kind: str
     unit: Unit
     node: ast.AST
     imported_from: str | None = None
+    in_function: bool = False
 
     @property
     def order(self) -> tuple[int, int, int]:
@@ -94,6 +95,35 @@ def absolute(module: str | None, level: int, package: str) -> str | None:
     if level > len(parts):
         return None
     return ".".join(parts[: len(parts) - level + 1] + ([module] if module else []))
+
+
+def fold_str(node: ast.AST) -> str | None:
+    """The value of a string expression built only from constants."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = fold_str(node.left), fold_str(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts = [fold_str(v) if not isinstance(v, ast.FormattedValue) else fold_str(v.value) for v in node.values]
+        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
+        sep = fold_str(node.func.value)
+        if sep is not None and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+            items = [fold_str(e) for e in node.args[0].elts]
+            return None if any(i is None for i in items) else sep.join(i for i in items if i is not None)
+    return None
+
+
+def is_constant(node: ast.AST | None) -> bool:
+    """Whether an expression is a literal (numbers, strings, None, and tuples or lists of them)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return is_constant(node.operand)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(is_constant(e) for e in node.elts)
+    return False
 
 
 def parse(chunks: Iterable[Chunk]) -> tuple[list[Source], list[Chunk]]:

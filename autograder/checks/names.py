@@ -16,7 +16,8 @@ Values are strings:
 - `@name`, a module of the student's (`@` alone is the graded module itself);
 - `&module:n`, the n-th function, lambda or class defined in a module, and
   `*module:n` an instance of that class;
-- `[v`, a container (list, dict, tuple...) holding `v`;
+- `[v`, a container (list, dict, tuple...) holding `v`, and `[` alone any
+  container written in the code, holding what is put in it;
 - `?`, an object the analysis cannot identify (a tensor, a call's result);
 - `^`, a class it cannot identify (`type(x)`, `x.__class__`);
 - `!`, more values than it follows: the analysis gave up, which gates.
@@ -38,7 +39,7 @@ from functools import cache
 from typing import Hashable, Iterable, Iterator
 
 from autograder.checks import torch_objects
-from autograder.checks.bindings import DEFINITIONS, Binding, Unit, absolute
+from autograder.checks.bindings import Binding, Unit, absolute, fold_str, is_constant
 from autograder.checks.dynamic import IMPORTERS, NAME_FUNCTIONS, NOTEBOOK_NAMES
 from autograder.checks.scopes import COMPREHENSIONS, Scan, _arguments
 
@@ -46,6 +47,7 @@ MAIN = ""
 UNKNOWN = "?"
 CLASS = "^"
 OVERFLOW = "!"
+CONTAINER = "["
 MAX_VALUES = 32
 MAX_PARTS = 16
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -55,33 +57,10 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "append
 Op = tuple[Hashable, ...]
 
 
-def fold_str(node: ast.AST) -> str | None:
-    """The value of a string expression built only from constants."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = fold_str(node.left), fold_str(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.JoinedStr):
-        parts = [fold_str(v) if not isinstance(v, ast.FormattedValue) else fold_str(v.value) for v in node.values]
-        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-        sep = fold_str(node.func.value)
-        if sep is not None and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
-            items = [fold_str(e) for e in node.args[0].elts]
-            return None if any(i is None for i in items) else sep.join(i for i in items if i is not None)
-    return None
-
-
-def is_constant(node: ast.AST | None) -> bool:
-    """Whether an expression is a literal (numbers, strings, None, and tuples or lists of them)."""
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return is_constant(node.operand)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        return all(is_constant(e) for e in node.elts)
-    return False
+def namespace_call(node: ast.Call) -> bool:
+    """`globals()` or `vars(x)`, whose constant keys are names (`locals()` and `vars()` are not followed)."""
+    func = node.func
+    return isinstance(func, ast.Name) and ((func.id == "globals" and not node.args) or (func.id == "vars" and len(node.args) == 1))
 
 
 @cache
@@ -90,11 +69,8 @@ def _libraries() -> frozenset[str]:
     return frozenset(sys.stdlib_module_names) | frozenset(importlib.metadata.packages_distributions())
 
 
-def is_module_value(value: str) -> bool:
-    return value.startswith("@")
-
-
 def is_path(value: str) -> bool:
+    """Whether a value is a dotted path of an installed library."""
     return value[:1] not in ("@", "&", "*", "[", "?", "^", "!")
 
 
@@ -104,9 +80,6 @@ class CallSite:
 
     arguments: int
     """Everything the callee receives (the receiver of a method call too)."""
-    passed: int
-    """The arguments alone, which may come back in the result."""
-    result: int
     name: str | None = None
     """The constant attribute name of a getattr/setattr call, or module name of an import call."""
     first: int | None = None
@@ -196,12 +169,14 @@ class Solver:
         elif kind == "wrap":
             self.add(target, value if value.startswith("[") else "[" + value)
         elif kind == "unwrap":
-            self.add(target, value[1:] if value.startswith("[") else UNKNOWN)
+            if value != CONTAINER:
+                self.add(target, value[1:] if value.startswith("[") else UNKNOWN)
         elif kind == "item":
-            self.add(target, value[1:] if value.startswith("[") else value)
+            if value != CONTAINER:
+                self.add(target, value[1:] if value.startswith("[") else value)
         elif kind == "passed":
             self.add(target, value)
-            if value.startswith("["):
+            if value.startswith("[") and value != CONTAINER:
                 self.add(target, value[1:])
         elif kind == "contents":
             if value.startswith("["):
@@ -264,7 +239,8 @@ class Solver:
             return
         elif value.startswith("["):
             self.add(target, value)
-            self.add(target, value[1:])
+            if value != CONTAINER:
+                self.add(target, value[1:])
         elif value == "builtins.type":
             self.add(target, CLASS)
         elif value in NAME_FUNCTIONS and site.name is not None and site.first is not None:
@@ -347,13 +323,19 @@ class Builder:
         self.shadowed = shadowed
         """For names bound after the last star import: the unit that binds them, and whether no code calls anything before it."""
         self.unit: Unit | None = None
-        self.globals: set[str] = set()
-        """The module-level names the current unit reads (a star import cannot stand for a local)."""
+        self.locals: dict[int, int] = {}
+        """Nodes that name local variables, by the key of their scope (a star import cannot stand for a local)."""
+        self.scopes: dict[int, int] = {}
+        """Functions and lambdas, by the key of their own scope."""
         self.returns: list[int | None] = [None]
         self.in_class: list[bool] = [False]
 
-    def name(self, name: str) -> int:
-        return self.values.name_var(self.module.name, name)
+    def name(self, name: str, node: ast.AST | None = None) -> int:
+        """The variable of a name: a local variable when `node` names one, else the module's name."""
+        scope = self.locals.get(id(node)) if node is not None else None
+        if scope is None:
+            return self.values.name_var(self.module.name, name)
+        return self.solver.var(("local", self.module.name, scope, name))
 
     def heap(self, name: str) -> int:
         return self.solver.var(("heap", name))
@@ -366,7 +348,8 @@ class Builder:
         if unit.too_deep:
             return
         self.unit = unit
-        self.globals = scan.loads
+        self.locals = scan.locals
+        self.scopes = scan.scopes
         statement = unit.statement
         if unit.kind != "header":
             self.statement(statement)
@@ -408,7 +391,7 @@ class Builder:
             self.solver.add(source, UNKNOWN)
             self.solver.edge(self.expr(node.value), source, ("contents",))
             if isinstance(node.target, ast.Name):
-                self.solver.edge(self.name(node.target.id), source, ("contents",))
+                self.solver.edge(self.name(node.target.id, node.target), source, ("contents",))
             self.bind(node.target, source)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.bind(node.target, self.unwrapped(self.expr(node.iter)))
@@ -430,10 +413,10 @@ class Builder:
             for case in node.cases:
                 for pattern in ast.walk(case.pattern):
                     if isinstance(pattern, (ast.MatchAs, ast.MatchStar)) and pattern.name:
-                        self.solver.edge(subject, self.name(pattern.name))
-                        self.solver.add(self.name(pattern.name), UNKNOWN)
+                        self.solver.edge(subject, self.name(pattern.name, pattern))
+                        self.solver.add(self.name(pattern.name, pattern), UNKNOWN)
                     elif isinstance(pattern, ast.MatchMapping) and pattern.rest:
-                        self.solver.add(self.name(pattern.rest), UNKNOWN)
+                        self.solver.add(self.name(pattern.rest, pattern), UNKNOWN)
                     elif isinstance(pattern, ast.MatchValue):
                         self.expr(pattern.value)
                 if case.guard is not None:
@@ -442,10 +425,10 @@ class Builder:
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    self.solver.edge(self.values.module_var(alias.name), self.name(alias.asname))
+                    self.solver.edge(self.values.module_var(alias.name), self.name(alias.asname, alias))
                 else:
                     root = alias.name.split(".")[0]
-                    self.solver.edge(self.values.module_var(root), self.name(root))
+                    self.solver.edge(self.values.module_var(root), self.name(root, alias))
         elif isinstance(node, ast.ImportFrom):
             self.import_from(node)
         elif isinstance(node, ast.Delete):
@@ -461,7 +444,7 @@ class Builder:
         for alias in node.names:
             if alias.name == "*":
                 continue
-            target = self.name(alias.asname or alias.name)
+            target = self.name(alias.asname or alias.name, alias)
             if module is None:
                 self.solver.add(target, UNKNOWN)
                 continue
@@ -479,7 +462,7 @@ class Builder:
         if handler.type is not None:
             self.expr(handler.type)
         if handler.name:
-            self.solver.add(self.name(handler.name), UNKNOWN)
+            self.solver.add(self.name(handler.name, handler), UNKNOWN)
         if body:
             self.statements(handler.body)
 
@@ -489,8 +472,9 @@ class Builder:
         positional = [*node.args.posonlyargs, *node.args.args]
         defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults) :]], node.args.defaults))
         defaults.update((a.arg, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)
+        scope = self.scopes.get(id(node))
         for argument in arguments:
-            var = self.name(argument.arg)
+            var = self.values.name_var(self.module.name, argument.arg) if scope is None else self.solver.var(("local", self.module.name, scope, argument.arg))
             self.solver.add(var, UNKNOWN)
             self.solver.edge(received, var, ("passed",))
             if argument.arg in defaults:
@@ -510,7 +494,7 @@ class Builder:
         if node.returns is not None:
             self.expr(node.returns)
         value = self.decorated(node, self.values.constant(f"&{self.module.name}:{index}"))
-        self.bind_name(node.name, value)
+        self.bind_name(node.name, value, node)
         self.returns.append(self.solver.var(("return", self.module.name, str(index))))
         self.in_class.append(False)
         self.statements(node.body)
@@ -521,7 +505,7 @@ class Builder:
         index = self.define(node)
         for base in [*node.bases, *(k.value for k in node.keywords)]:
             self.expr(base)
-        self.bind_name(node.name, self.decorated(node, self.values.constant(f"&{self.module.name}:{index}")))
+        self.bind_name(node.name, self.decorated(node, self.values.constant(f"&{self.module.name}:{index}")), node)
         self.returns.append(None)
         self.in_class.append(True)
         self.statements(node.body)
@@ -530,8 +514,8 @@ class Builder:
 
     # targets
 
-    def bind_name(self, name: str, source: int) -> None:
-        self.solver.edge(source, self.name(name))
+    def bind_name(self, name: str, source: int, node: ast.AST) -> None:
+        self.solver.edge(source, self.name(name, node))
         if self.in_class[-1]:
             self.solver.edge(source, self.heap(name))
 
@@ -543,7 +527,7 @@ class Builder:
     def sink(self, node: ast.expr) -> int | None:
         """The variable a container expression lives in, for what is put into it (`x[k] = v`, `x.append(v)`)."""
         if isinstance(node, ast.Name):
-            return self.name(node.id)
+            return self.name(node.id, node)
         if isinstance(node, ast.Attribute):
             return self.heap(node.attr)
         if isinstance(node, ast.Subscript):
@@ -552,7 +536,7 @@ class Builder:
 
     def bind(self, target: ast.expr, source: int, value: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
-            self.bind_name(target.id, source)
+            self.bind_name(target.id, source, target)
         elif isinstance(target, (ast.Tuple, ast.List)):
             elements = getattr(value, "elts", None)
             if (
@@ -619,6 +603,7 @@ class Builder:
             return self.call(node)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             var = solver.var()
+            solver.add(var, CONTAINER)
             for element in node.elts:
                 if isinstance(element, ast.Starred):
                     solver.edge(self.expr(element.value), var, ("wrap",))
@@ -627,6 +612,7 @@ class Builder:
             return var
         if isinstance(node, ast.Dict):
             var = solver.var()
+            solver.add(var, CONTAINER)
             for key, item in zip(node.keys, node.values):
                 if key is None:
                     solver.edge(self.expr(item), var)
@@ -636,6 +622,7 @@ class Builder:
             return var
         if isinstance(node, COMPREHENSIONS):
             var = solver.var()
+            solver.add(var, CONTAINER)
             for generator in node.generators:
                 self.bind(generator.target, self.unwrapped(self.expr(generator.iter)))
                 for condition in generator.ifs:
@@ -690,8 +677,8 @@ class Builder:
 
     def load(self, node: ast.Name) -> int:
         """A name's variable; where a star import of a library may still stand for it, with the library's name too."""
-        var = self.name(node.id)
-        if not self.stars or node.id not in self.globals or self.unit is None:
+        var = self.name(node.id, node)
+        if not self.stars or id(node) in self.locals or self.unit is None:
             return var
         shadow = self.shadowed.get(node.id)
         if shadow is not None and (self.unit.index > shadow[0] or (self.unit.kind == "def" and shadow[1])):
@@ -714,12 +701,12 @@ class Builder:
                 self.expr(base)
                 self.solver.edge(self.expr(base.value), var, ("attr", key))
                 return var
-            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id in ("vars", "globals", "locals"):
+            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and namespace_call(base):
                 self.expr(base)
                 if base.args:
                     self.solver.edge(self.expr(base.args[0]), var, ("attr", key))
                 else:
-                    self.solver.edge(self.name(key), var)
+                    self.solver.edge(self.values.name_var(self.module.name, key), var)
                 return var
         self.expr(node.slice)
         self.solver.edge(self.expr(base), var, ("item",))
@@ -764,7 +751,7 @@ class Builder:
         solver.edge(func, arguments, ("modules",))
         for argument in receiver:
             solver.edge(argument, arguments)
-        site = CallSite(arguments, passed_var, result, name, first)
+        site = CallSite(arguments, name, first)
         solver.add(result, UNKNOWN)
         solver.edge(passed_var, result, ("passed",))
         solver.edge(func, result, ("call", site, True))

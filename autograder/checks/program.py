@@ -13,8 +13,8 @@ import ast
 from typing import Iterable, Iterator
 
 from autograder.checks import torch_objects
-from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, parse, units
-from autograder.checks.names import MAIN, Builder, Module, Values, fold_str
+from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, units
+from autograder.checks.names import MAIN, Builder, Module, Values
 from autograder.checks.scopes import Scanner
 from autograder.intake.source import Chunk, ModuleFile
 
@@ -53,7 +53,7 @@ class Program:
 
     def _add(self, name: str, package: str, sources: list[Source]) -> None:
         found = units(name, sources)
-        scanner = Scanner(name, package)
+        scanner = Scanner(package)
         self.modules[name] = Module(name, package, found, [scanner.scan(u) for u in found])
 
     def _imports(self, module: Module) -> Iterator[str]:

@@ -12,15 +12,15 @@ class bodies and comprehensions have scopes of their own.
 from __future__ import annotations
 
 import ast
+import itertools
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
-from autograder.checks.bindings import STAR, Binding, Unit, absolute
+from autograder.checks.bindings import STAR, Binding, Unit, absolute, is_constant
 
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-NEW_SCOPES = (*FUNCTIONS, ast.ClassDef, *COMPREHENSIONS)
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Scope:
 
     kind: ScopeKind
     parent: Scope | None
+    key: int
     bound: set[str] = field(default_factory=set)
     declared_global: set[str] = field(default_factory=set)
     declared_nonlocal: set[str] = field(default_factory=set)
@@ -38,15 +39,25 @@ class Scope:
 class Scan:
     """What one unit does with module-level names.
 
-    `changes` are names whose object the unit may change (`x[0] = ...`,
-    `x.append(...)`, passing `x` to a function); `certain` among them are
-    changed by a store or a `del`, the others only if the name holds data
-    rather than a module or a function.
+    `changes` are names whose object the unit may change, certainly by a
+    store or a `del` (`x[0] = ...`), or by calling a method (`x.append(...)`),
+    which counts when the name holds data rather than a module or a
+    function; `passes` are names passed to a call (`fill(x)`), which count
+    when the callee may be the student's own code. `feeds` are the names
+    into whose object the unit may put values (`x[0] = v`, `x.append(v)`,
+    `fill(x, v)`), maybe values its callers passed it. `locals` maps the nodes that name a
+    local variable (a Name, a def, an import alias, an except clause, a match
+    pattern) to the key of the function or comprehension scope it lives in,
+    and `scopes` maps each function and lambda to the key of its own scope.
     """
 
     loads: set[str] = field(default_factory=set)
     bindings: list[Binding] = field(default_factory=list)
     changes: dict[str, bool] = field(default_factory=dict)
+    passes: list[tuple[str, ast.Call]] = field(default_factory=list)
+    feeds: set[str] = field(default_factory=set)
+    locals: dict[int, int] = field(default_factory=dict)
+    scopes: dict[int, int] = field(default_factory=dict)
 
 
 def _arguments(args: ast.arguments) -> list[ast.arg]:
@@ -111,9 +122,9 @@ def _walrus_targets(nodes: list[ast.AST]) -> Iterator[str]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _scope(kind: ScopeKind, parent: Scope | None, body: list[ast.AST], params: list[str]) -> Scope:
+def _scope(kind: ScopeKind, parent: Scope | None, key: int, body: list[ast.AST], params: list[str]) -> Scope:
     """A new scope with the names its own code binds (not those of scopes nested in it)."""
-    scope = Scope(kind, parent, set(params))
+    scope = Scope(kind, parent, key, set(params))
     stack = list(body)
     while stack:
         node = stack.pop()
@@ -140,10 +151,10 @@ def _scope(kind: ScopeKind, parent: Scope | None, body: list[ast.AST], params: l
 class Scanner:
     """Scans units of one module for what they do with its module-level names."""
 
-    def __init__(self, module: str, package: str) -> None:
-        self.module = module
+    def __init__(self, package: str) -> None:
         self.package = package
-        self.top = Scope("module", None)
+        self.top = Scope("module", None, 0)
+        self.keys = itertools.count(1)
 
     def scan(self, unit: Unit) -> Scan:
         scan = Scan()
@@ -182,51 +193,66 @@ class _Visit:
         self.unit = unit
         self.scan = scan
 
-    def is_global(self, name: str, scope: Scope) -> bool:
-        """Whether reading `name` in `scope` may read the module-level name.
+    def owner(self, name: str, scope: Scope) -> Scope | None:
+        """The function or comprehension scope whose local variable `name` is, when reading it in `scope`; None for the module's name.
 
         A class body reads its own names from the class, falling back to the
-        module; functions and comprehensions do not see the class's names.
+        module (so the module's name counts); functions and comprehensions do
+        not see the class's names.
         """
         current: Scope | None = scope
         if scope.kind == "class":
             if name in scope.bound or name in scope.declared_global:
-                return True
+                return None
             current = scope.parent
         while current is not None:
             if current.kind == "module" or name in current.declared_global:
-                return True
-            if current.kind != "class" and (name in current.bound or name in current.declared_nonlocal):
-                return False
+                return None
+            if current.kind != "class" and name in current.bound and name not in current.declared_nonlocal:
+                return current
             current = current.parent
-        return True
+        return None
 
-    def binds_global(self, name: str, scope: Scope) -> bool:
-        return scope.kind == "module" or name in scope.declared_global
+    def is_global(self, name: str, scope: Scope) -> bool:
+        return self.owner(name, scope) is None
 
-    def bind(self, name: str, scope: Scope, kind: str, node: ast.AST, imported_from: str | None = None) -> None:
-        if self.binds_global(name, scope):
-            if scope.kind != "module":
+    def bind(self, name: str, scope: Scope, kind: str, node: ast.AST, imported_from: str | None = None, named: ast.AST | None = None) -> None:
+        """Record a binding of `name` in `scope` by `node` (`named` is the node that names it, when not `node` itself)."""
+        if scope.kind == "module" or name in scope.declared_global:
+            inside = scope.kind != "module"
+            if inside:
                 kind = f"{kind} in a function (global {name})"
-            self.scan.bindings.append(Binding(name, kind, self.unit, node, imported_from))
+            self.scan.bindings.append(Binding(name, kind, self.unit, node, imported_from, inside))
+            return
+        home = self.owner(name, scope.parent) if name in scope.declared_nonlocal and scope.parent else scope
+        if home is not None and home.kind in ("function", "comprehension"):
+            self.scan.locals[id(named or node)] = home.key
 
-    def change(self, node: ast.AST, scope: Scope, certain: bool) -> None:
-        """Record that the object of the module-level name at the root of `node` may change."""
+    def root(self, node: ast.AST, scope: Scope) -> str | None:
+        """The module-level name at the root of `x.a[0].b`, if it is one."""
         while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
             node = node.value
-        if isinstance(node, ast.Name) and self.is_global(node.id, scope):
-            self.scan.changes[node.id] = self.scan.changes.get(node.id, False) or certain
+        return node.id if isinstance(node, ast.Name) and self.is_global(node.id, scope) else None
 
-    def target(self, node: ast.AST, scope: Scope, kind: str) -> None:
+    def change(self, node: ast.AST, scope: Scope, certain: bool, fed: bool) -> None:
+        """Record that the object of the module-level name at the root of `node` may change (and take in values, when `fed`)."""
+        name = self.root(node, scope)
+        if name is not None:
+            self.scan.changes[name] = self.scan.changes.get(name, False) or certain
+            if fed:
+                self.scan.feeds.add(name)
+
+    def target(self, node: ast.AST, scope: Scope, kind: str, fed: bool = True) -> None:
+        """A target of an assignment, loop, `with` or `del`; `fed` when it takes in a value that is not a literal."""
         if isinstance(node, ast.Name):
             self.bind(node.id, scope, "del" if isinstance(node.ctx, ast.Del) else kind, node)
         elif isinstance(node, (ast.Tuple, ast.List)):
             for element in node.elts:
-                self.target(element, scope, kind)
+                self.target(element, scope, kind, fed)
         elif isinstance(node, ast.Starred):
-            self.target(node.value, scope, kind)
+            self.target(node.value, scope, kind, fed)
         elif isinstance(node, (ast.Attribute, ast.Subscript)):
-            self.change(node, scope, True)
+            self.change(node, scope, True, fed and not isinstance(node.ctx, ast.Del))
             self.node(node, scope)
         else:
             self.node(node, scope)
@@ -244,8 +270,11 @@ class _Visit:
             self.scope_of(node, scope)
         elif isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
-                if self.is_global(node.id, scope):
+                home = self.owner(node.id, scope)
+                if home is None:
                     self.scan.loads.add(node.id)
+                else:
+                    self.scan.locals[id(node)] = home.key
             else:
                 self.target(node, scope, "an assignment")
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -257,7 +286,7 @@ class _Visit:
                     continue
                 if isinstance(node, ast.AugAssign) and isinstance(target, ast.Name) and self.is_global(target.id, scope):
                     self.scan.loads.add(target.id)
-                self.target(target, scope, "an assignment")
+                self.target(target, scope, "an assignment", not is_constant(node.value))
             if isinstance(node, ast.AnnAssign):
                 self.node(node.annotation, scope)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
@@ -278,17 +307,17 @@ class _Visit:
             while home.kind == "comprehension" and home.parent is not None:
                 home = home.parent
             if isinstance(node.target, ast.Name):
-                self.bind(node.target.id, home, "a := expression", node)
+                self.bind(node.target.id, home, "a := expression", node, named=node.target)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                self.bind(alias.asname or alias.name.split(".")[0], scope, "an import", node)
+                self.bind(alias.asname or alias.name.split(".")[0], scope, "an import", node, named=alias)
         elif isinstance(node, ast.ImportFrom):
             module = absolute(node.module, node.level, self.scanner.package)
             for alias in node.names:
                 if alias.name == "*":
                     self.scan.bindings.append(Binding("*", STAR, self.unit, node, module))
                 else:
-                    self.bind(alias.asname or alias.name, scope, "from" if scope.kind == "module" else "an import", node, module)
+                    self.bind(alias.asname or alias.name, scope, "from" if scope.kind == "module" else "an import", node, module, alias)
         elif isinstance(node, ast.ExceptHandler):
             if node.type is not None:
                 self.node(node.type, scope)
@@ -297,11 +326,13 @@ class _Visit:
             for statement in node.body:
                 self.node(statement, scope)
         elif isinstance(node, ast.Call):
+            arguments = [*node.args, *(k.value for k in node.keywords)]
             if isinstance(node.func, ast.Attribute):
-                self.change(node.func.value, scope, False)
-            for argument in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(argument, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
-                    self.change(argument, scope, False)
+                self.change(node.func.value, scope, False, not all(is_constant(a) for a in arguments))
+            for argument in arguments:
+                name = self.root(argument, scope)
+                if name is not None:
+                    self.scan.passes.append((name, node))
             for child in ast.iter_child_nodes(node):
                 self.node(child, scope)
         else:
@@ -315,7 +346,8 @@ class _Visit:
         inner = inner_parts(node)
         if isinstance(node, COMPREHENSIONS):
             targets = [g.target for g in node.generators]
-            new = Scope("comprehension", scope, {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)})
+            names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            new = Scope("comprehension", scope, next(self.scanner.keys), names)
             for part in inner:
                 if any(part is t for t in targets):
                     self.target(part, new, "a comprehension")
@@ -323,9 +355,10 @@ class _Visit:
                     self.node(part, new)
             return
         if isinstance(node, ast.ClassDef):
-            new = _scope("class", scope, inner, [])
+            new = _scope("class", scope, next(self.scanner.keys), inner, [])
         else:
             params = [a.arg for a in _arguments(node.args)]  # type: ignore[attr-defined]
-            new = _scope("function", scope, inner, params)
+            new = _scope("function", scope, next(self.scanner.keys), inner, params)
+            self.scan.scopes[id(node)] = new.key
         for part in inner:
             self.node(part, new)

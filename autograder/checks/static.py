@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal
 
 from autograder.checks import dynamic, torch_objects
-from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition
-from autograder.checks.names import CLASS, MAIN, OVERFLOW, UNKNOWN, Module, fold_str, is_path
+from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition, fold_str
+from autograder.checks.names import CLASS, MAIN, OVERFLOW, UNKNOWN, Module, is_path, namespace_call
 from autograder.checks.program import Program
 from autograder.intake.source import Chunk, ModuleFile
 
@@ -94,7 +94,8 @@ class StaticChecker:
         for store in program.values.stores:
             shared = _shared_store(store.base, program, store.constant)
             if shared:
-                graph.findings[store.unit].append(_finding(store.unit, store.node, f"a change of {shared} (stores into modules and classes change every function; cannot be checked)", "shared"))
+                what = f"a change of `{shared}.{store.attribute}` (changes to modules and classes reach every function; cannot be checked)"
+                graph.findings[store.unit].append(_finding(store.unit, store.node, what, "shared"))
         graph.link()
         everywhere = [_finding_in_chunk(c) for c in program.too_deep] + graph.everywhere()
         definitions = {name: _Definition(program, name) for name in names}
@@ -186,12 +187,14 @@ class _Graph:
                 self.load(unit, (module.name, name))
             bound = {(module.name, b.name) for b in scan.bindings if b.kind != STAR}
             bound |= {(module.name, n) for b in scan.bindings if b.kind == STAR and b.imported_from in program.modules for n in _names_of(program.modules[b.imported_from or ""])}
-            changed = {(module.name, n) for n, certain in scan.changes.items() if certain or _holds_data(program, module.name, n)}
+            data = {n for n in {*scan.changes, *(n for n, _ in scan.passes)} if _holds_data(program, module.name, n)}
+            changed = {n for n, certain in scan.changes.items() if certain or n in data}
+            passed = {n for n, call in scan.passes if n in data and _calls_own_code(program, call)}
             self.binds[unit] = bound
-            for key in bound | changed:
+            for key in bound | {(module.name, n) for n in changed | passed}:
                 if not self._superseded(key, unit):
                     self.definers.setdefault(key, []).append(unit)
-            if changed or any("in a function" in b.kind for b in scan.bindings):
+            if (scan.feeds & changed) or passed or any(b.in_function for b in scan.bindings):
                 direct.append(unit)
         for unit, keys in self.loads.items():
             for key in keys:
@@ -252,9 +255,15 @@ def _names_of(module: Module) -> set[str]:
 
 
 def _holds_data(program: Program, module: str, name: str) -> bool:
-    """Whether a name may hold data (which a call can change) rather than only modules, library objects and functions."""
+    """Whether a name may hold an object that code can change (a container, a tensor, an instance) rather than
+    only constants, modules, library objects and functions."""
     values = program.values.solver.values[program.values.name_var(module, name)]
-    return not values or any(v in (UNKNOWN, CLASS, OVERFLOW) or v[0] in "[*" for v in values)
+    return any(v in (UNKNOWN, CLASS, OVERFLOW) or v[0] in "[*" for v in values)
+
+
+def _calls_own_code(program: Program, call: ast.Call) -> bool:
+    """Whether a call may run the student's code (which may keep what it is passed), as far as the analysis knows."""
+    return any(v[0] in "&*" or v == OVERFLOW for v in program.values.values_of(call.func))
 
 
 def _shared_store(base: int, program: Program, constant: bool) -> str | None:
@@ -264,9 +273,9 @@ def _shared_store(base: int, program: Program, constant: bool) -> str | None:
     values = program.values.solver.values[base]
     for value in sorted(values):
         if value == OVERFLOW or value == CLASS:
-            return "a class or module the check cannot identify"
+            return "<a class or module the check cannot identify>"
         if value.startswith("@"):
-            return f"module {value[1:] or 'itself'}"
+            return value[1:] or "<the graded module>"
         if is_path(value) and torch_objects.is_namespace(value):
             return value
     return None
@@ -361,7 +370,7 @@ class _Sites:
         base = node.value
         if isinstance(base, ast.Attribute) and base.attr == "__dict__":
             return base.value
-        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id in ("vars", "globals", "locals"):
+        if isinstance(base, ast.Call) and namespace_call(base):
             return base.args[0] if base.args else self.module.name
         return None
 
@@ -433,7 +442,7 @@ class _Sites:
                         yield from self.by_name(node, node.args[0], first_name)
             elif func in dynamic.NAMESPACE_FUNCTIONS:
                 lookup = isinstance(parent, ast.Subscript) and parent.value is node and fold_str(parent.slice) is not None
-                if not lookup or not isinstance(getattr(parent, "ctx", None), ast.Load):
+                if not lookup or not isinstance(getattr(parent, "ctx", None), ast.Load) or not namespace_call(node):
                     yield self.finding(node, dynamic.COMPUTED_KEY, "dynamic")
             elif func in dynamic.IMPORTERS:
                 if not node.args or fold_str(node.args[0]) is None:

@@ -6,12 +6,15 @@ raises before reaching it, an earlier definition (maybe one calling a banned
 API) stays in force, and the tests would grade that one. Running the checked
 definitions again after all the student's code makes them the ones graded.
 
-Each pinned definition keeps its file name and line numbers, so tracebacks
-and messages still point at the student's lines: a chunk has one file name,
-so there is one chunk per chunk of the student's that holds a definition, its
-other lines left blank. A definition nested in `if`/`try`/`with`/`for`/`while`
-blocks is run inside `if True:` lines put where the blocks' own headers were,
-at their indentation.
+The names are cleared first, so that a definition that fails to run again
+(a decorator that raises, say) leaves its exercise missing rather than an
+unchecked earlier version in force. Each pinned definition keeps its file
+name and line numbers, so tracebacks and messages still point at the
+student's lines: a chunk has one file name, so there is one chunk per chunk
+of the student's that holds a definition, its other lines left blank. A
+definition nested in `if`/`try`/`with`/`for`/`while` blocks is run inside
+`if True:` lines put where the blocks' own headers were, at their
+indentation.
 """
 
 from __future__ import annotations
@@ -27,26 +30,36 @@ from autograder.intake.source import Chunk
 PINNED_KINDS = {"def", "class", "from", STAR}
 """Bindings that are the definition when they come last (a star import may bring a def from the student's module)."""
 
+CLEARING = "<checked definitions>"
+"""The file name of the chunk that clears the exercises' names before their definitions run again."""
 Clause = tuple[int, int]
 """One clause of a block, by the block's id and the clause's index."""
 
 
 def pinned_definitions(chunks: tuple[Chunk, ...], exercises: Iterable[str]) -> tuple[Chunk, ...]:
-    """Chunks that run again the statement defining each exercise (its last def, class or import), in the order of the student's code."""
+    """Chunks to run after the student's code: one that clears the exercises' names, then
+    one per chunk of the student's holding the statement that defines an exercise (its
+    last def, class or import), in the order of the student's code. Empty when no
+    exercise is defined that way."""
     sources, _ = parse(chunks)
     found = units(MAIN, sources)
-    scanner = Scanner(MAIN, "")
+    scanner = Scanner("")
     bindings = [b for unit in found for b in scanner.scan(unit).bindings]
     pinned: dict[int, Unit] = {}
-    for exercise in set(exercises):
+    names: list[str] = []
+    for exercise in sorted(set(exercises)):
         candidates = sorted((b for b in bindings if b.name in (exercise, "*")), key=lambda b: b.order)
         last: Binding | None = candidates[-1] if candidates else None
         if last is not None and last.kind in PINNED_KINDS:
             pinned[last.unit.index] = last.unit
+            names.append(exercise)
+    if not names:
+        return ()
     by_source: dict[int, list[Unit]] = {}
     for unit in sorted(pinned.values(), key=lambda u: u.index):
         by_source.setdefault(unit.source.index, []).append(unit)
-    return tuple(_chunk(sources[index], pinned_units) for index, pinned_units in sorted(by_source.items()))
+    clear = Chunk("clearing the checked definitions", CLEARING, f"[globals().pop(_name, None) for _name in {tuple(names)!r}]\n")
+    return (clear, *(_chunk(sources[index], pinned_units) for index, pinned_units in sorted(by_source.items())))
 
 
 def _first_line(statement: ast.stmt) -> int:
