@@ -190,6 +190,22 @@ def units(module: str, sources: Iterable[Source]) -> list[Unit]:
     return found
 
 
+def parts(unit: Unit) -> list[ast.AST]:
+    """The nodes that run as a unit: the whole statement, or only the header of a block (its bodies are units of their own)."""
+    statement = unit.statement
+    if unit.kind != "header":
+        return [statement]
+    if isinstance(statement, (ast.If, ast.While)):
+        return [statement.test]
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        return [statement.target, statement.iter]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return list(statement.items)
+    if isinstance(statement, (ast.Try, ast.TryStar)):
+        return [h.type for h in statement.handlers if h.type is not None]
+    return []
+
+
 def definition(bindings: Iterable[Binding]) -> tuple[Binding | None, list[Binding]]:
     """The binding that defines a name, and the bindings that disqualify it.
 

@@ -3,13 +3,15 @@
 The static check needs to know that `F.softmax`, `sm` after `sm = torch.softmax`,
 `table["f"]` after `table = {"f": torch.softmax}` or `getattr(torch, "soft" + "max")`
 all mean `torch.softmax`, and that `m.exp = f` after `m = torch` changes torch.
-This is a flow-insensitive points-to analysis: every name of a module (all
-scopes merged, so a local can only add values), every attribute name of an
-object the analysis cannot identify (one "heap" slot per attribute name),
+This is a flow-insensitive points-to analysis: every module-level name,
+every local variable, every attribute name of an object the analysis cannot
+identify (one "heap" slot per attribute name, shared by all such objects),
 every function's parameters and return value, and every expression is a
 variable holding a set of values, and each piece of code adds constraints
 between them ("whatever `b` holds, `a` holds with `.x` appended"). The
-constraints are solved once with a work list.
+constraints are solved once with a work list. Being flow-insensitive, it
+holds every value a name may take at any time, which is what makes it sound
+for code that runs in any order (notebook cells, functions called later).
 
 Values are strings:
 - a dotted path of an installed library (`torch.nn.functional.softmax`);
@@ -41,7 +43,7 @@ from typing import Hashable, Iterable, Iterator
 from autograder.checks import torch_objects
 from autograder.checks.bindings import Binding, Unit, absolute, fold_str, is_constant
 from autograder.checks.dynamic import IMPORTERS, NAME_FUNCTIONS, NOTEBOOK_NAMES
-from autograder.checks.scopes import COMPREHENSIONS, Scan, _arguments
+from autograder.checks.scopes import COMPREHENSIONS, Scan, arguments
 
 MAIN = ""
 UNKNOWN = "?"
@@ -83,6 +85,7 @@ class CallSite:
     name: str | None = None
     """The constant attribute name of a getattr/setattr call, or module name of an import call."""
     first: int | None = None
+    """The first argument, whose attribute a getattr call reads."""
 
 
 @dataclass
@@ -107,6 +110,7 @@ class Module:
     definitions: list[ast.AST] = field(default_factory=list)
 
     def bindings(self) -> Iterator[Binding]:
+        """Every module-level binding in the module, unit by unit."""
         for scan in self.scans:
             yield from scan.bindings
 
@@ -124,6 +128,7 @@ class Solver:
         self.work = 0
 
     def var(self, key: Hashable | None = None) -> int:
+        """The variable for `key` (a new one each time without a key)."""
         if key is not None and key in self.keys:
             return self.keys[key]
         self.values.append(set())
@@ -134,6 +139,7 @@ class Solver:
         return index
 
     def add(self, var: int, value: str) -> None:
+        """Add a value, or OVERFLOW once the variable is full (after which it takes nothing more)."""
         held = self.values[var]
         if value in held or OVERFLOW in held:
             return
@@ -143,6 +149,7 @@ class Solver:
         self.queue.append((var, value))
 
     def edge(self, source: int, target: int, op: Op = ("copy",)) -> None:
+        """Carry every value of `source`, now and later, through `op` into `target` (once per distinct edge)."""
         if (source, target, op) in self.seen:
             return
         self.seen.add((source, target, op))
@@ -157,6 +164,7 @@ class Solver:
                 self.apply(op, value, target)
 
     def apply(self, op: Op, value: str, target: int) -> None:
+        """What one value becomes through one edge; `work` counts these steps."""
         self.work += 1
         if value == OVERFLOW:
             self.add(target, OVERFLOW)
@@ -195,6 +203,7 @@ class Solver:
                 self.call(value, site, target, bool(op[2]))
 
     def attribute(self, value: str, name: str, target: int) -> None:
+        """The values of `value.name`: a longer path, a name of a student's module, or the heap slot for unidentified objects."""
         if name == "__class__":
             self.add(target, CLASS)
         elif value in (UNKNOWN, CLASS) or value[0] in "&*":
@@ -205,7 +214,7 @@ class Solver:
         elif value.startswith("@"):
             module = value[1:]
             submodule = f"{module}.{name}" if module else ""
-            if submodule in self.program.sources:
+            if submodule in self.program.student_modules:
                 self.add(target, "@" + submodule)
             else:
                 self.edge(self.program.name_var(module, name), target)
@@ -255,9 +264,10 @@ class Solver:
 class Values:
     """The points-to analysis of a whole submission: build the constraints of each module, then solve."""
 
-    def __init__(self, sources: dict[str, object], hooks: set[str]) -> None:
-        self.sources = sources
+    def __init__(self, student_modules: set[str], hooks: set[str]) -> None:
+        self.student_modules = student_modules
         self.hooks = hooks
+        """Student modules with a module-level `__getattr__`, whose missing names may be anything."""
         self.stars: dict[str, list[str]] = {}
         """Libraries each module star-imports from."""
         self.modules: dict[str, Module] = {}
@@ -268,6 +278,7 @@ class Values:
         self._constants: dict[str, int] = {}
 
     def name_var(self, module: str, name: str) -> int:
+        """The variable of a module-level name; a builtin's or notebook's name also holds what Python would find without a binding."""
         key = ("name", module, name)
         if key not in self.solver.keys:
             var = self.solver.var(key)
@@ -278,6 +289,7 @@ class Values:
         return self.solver.keys[key]
 
     def constant(self, value: str) -> int:
+        """A variable holding just `value`."""
         if value not in self._constants:
             var = self.solver.var()
             self.solver.add(var, value)
@@ -289,7 +301,7 @@ class Values:
         parts = dotted.split(".")
         for end in range(len(parts), 0, -1):
             prefix = ".".join(parts[:end])
-            if prefix in self.sources:
+            if prefix in self.student_modules:
                 var = self.constant("@" + prefix)
                 break
         else:
@@ -304,6 +316,7 @@ class Values:
         return var
 
     def values_of(self, node: ast.AST) -> set[str]:
+        """What an expression may hold (empty for a constant or code that was not analysed)."""
         var = self.nodes.get(id(node))
         return self.solver.values[var] if var is not None else set()
 
@@ -338,9 +351,11 @@ class Builder:
         return self.solver.var(("local", self.module.name, scope, name))
 
     def heap(self, name: str) -> int:
+        """The slot for attribute `name` of every object the analysis cannot tell apart."""
         return self.solver.var(("heap", name))
 
     def define(self, node: ast.AST) -> int:
+        """Number a function, lambda or class of the module, for its `&module:n` value."""
         self.module.definitions.append(node)
         return len(self.module.definitions) - 1
 
@@ -467,13 +482,13 @@ class Builder:
             self.statements(handler.body)
 
     def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, index: int) -> None:
+        """Each parameter holds an unknown object, its default, and whatever any call site passes (to any parameter: calls are not matched position by position)."""
         received = self.solver.var(("args", self.module.name, str(index)))
-        arguments = _arguments(node.args)
         positional = [*node.args.posonlyargs, *node.args.args]
         defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults) :]], node.args.defaults))
         defaults.update((a.arg, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)
         scope = self.scopes.get(id(node))
-        for argument in arguments:
+        for argument in arguments(node.args):
             var = self.values.name_var(self.module.name, argument.arg) if scope is None else self.solver.var(("local", self.module.name, scope, argument.arg))
             self.solver.add(var, UNKNOWN)
             self.solver.edge(received, var, ("passed",))

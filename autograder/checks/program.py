@@ -13,7 +13,7 @@ import ast
 from typing import Iterable, Iterator
 
 from autograder.checks import torch_objects
-from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, units
+from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, parts, units
 from autograder.checks.names import MAIN, Builder, Module, Values
 from autograder.checks.scopes import Scanner
 from autograder.intake.source import Chunk, ModuleFile
@@ -40,7 +40,7 @@ class Program:
                     self._add(name, name if file.package else name.rpartition(".")[0], sources)
                     todo.append(name)
         hooks = {name for name, module in self.modules.items() if any(b.name == "__getattr__" for b in module.bindings())}
-        self.values = Values(dict(self.files), hooks)
+        self.values = Values(set(self.files), hooks)
         self.values.modules = self.modules
         for module in self.modules.values():
             stars = [b.imported_from or "" for b in module.bindings() if b.kind == STAR and b.imported_from not in self.files]
@@ -58,8 +58,9 @@ class Program:
 
     def _imports(self, module: Module) -> Iterator[str]:
         """The student's modules a module runs by importing them: each package on the way, then the module."""
-        for unit in module.units:
-            for node in ast.walk(unit.statement):
+        trees = {id(u.source): u.source.tree for u in module.units}
+        for tree in trees.values():
+            for node in ast.walk(tree):
                 names: list[str] = []
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
@@ -81,7 +82,8 @@ class Program:
         last = max(stars)
         calls = [0]
         for unit in module.units:
-            calls.append(calls[-1] + any(isinstance(n, ast.Call) for n in ast.walk(unit.statement)) * (unit.index > last))
+            runs_calls = unit.index > last and any(isinstance(n, ast.Call) for part in parts(unit) for n in ast.walk(part))
+            calls.append(calls[-1] + runs_calls)
         shadowed: dict[str, tuple[int, bool]] = {}
         for binding in module.bindings():
             if binding.unit.index > last and not binding.unit.blocks and binding.kind != STAR:

@@ -60,7 +60,8 @@ class Scan:
     scopes: dict[int, int] = field(default_factory=dict)
 
 
-def _arguments(args: ast.arguments) -> list[ast.arg]:
+def arguments(args: ast.arguments) -> list[ast.arg]:
+    """Every parameter of a function, in order."""
     return [*args.posonlyargs, *args.args, *([args.vararg] if args.vararg else []), *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
 
 
@@ -70,7 +71,7 @@ def outer_parts(node: ast.AST) -> Iterator[ast.AST]:
         yield from node.decorator_list
         yield from node.args.defaults
         yield from (d for d in node.args.kw_defaults if d is not None)
-        yield from (a.annotation for a in _arguments(node.args) if a.annotation is not None)
+        yield from (a.annotation for a in arguments(node.args) if a.annotation is not None)
         if node.returns is not None:
             yield node.returns
     elif isinstance(node, ast.Lambda):
@@ -357,7 +358,7 @@ class _Visit:
         if isinstance(node, ast.ClassDef):
             new = _scope("class", scope, next(self.scanner.keys), inner, [])
         else:
-            params = [a.arg for a in _arguments(node.args)]  # type: ignore[attr-defined]
+            params = [a.arg for a in arguments(node.args)]  # type: ignore[attr-defined]
             new = _scope("function", scope, next(self.scanner.keys), inner, params)
             self.scan.scopes[id(node)] = new.key
         for part in inner:

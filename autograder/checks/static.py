@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal
 
 from autograder.checks import dynamic, torch_objects
-from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition, fold_str
+from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition, fold_str, parts
 from autograder.checks.names import CLASS, MAIN, OVERFLOW, UNKNOWN, Module, is_path, namespace_call
 from autograder.checks.program import Program
 from autograder.intake.source import Chunk, ModuleFile
@@ -308,26 +308,12 @@ class _Sites:
         self.parents: dict[int, ast.AST] = {}
         self.flagged: set[int] = set()
 
-    def roots(self) -> list[ast.AST]:
-        statement = self.unit.statement
-        if self.unit.kind != "header":
-            return [statement]
-        if isinstance(statement, (ast.If, ast.While)):
-            return [statement.test]
-        if isinstance(statement, (ast.For, ast.AsyncFor)):
-            return [statement.target, statement.iter]
-        if isinstance(statement, (ast.With, ast.AsyncWith)):
-            return list(statement.items)
-        if isinstance(statement, (ast.Try, ast.TryStar)):
-            return [h.type for h in statement.handlers if h.type is not None]
-        return []
-
     def run(self) -> Iterator[Finding]:
         if self.unit.too_deep:
             yield _finding(self.unit, None, dynamic.TOO_DEEP, "dynamic")
             return
         order: list[ast.AST] = []
-        todo = deque(self.roots())
+        todo: deque[ast.AST] = deque(parts(self.unit))
         while todo:
             node = todo.popleft()
             order.append(node)
