@@ -98,3 +98,8 @@ def test_honest_uses_of_dunders_and_constant_names_pass():
 def test_dynamic_code_at_top_level_gates_every_exercise(line):
     code = f"import sys, torch\n{line}\ndef softmax(z, dim=-1):\n    return z.exp() / z.exp().sum(dim, keepdim=True)\n"
     assert set(gated(code)) == set(EXERCISES)
+
+
+@pytest.mark.parametrize("lookup", ["z.__class__.__dict__['softmax'](z, dim)", "vars(type(z))['softmax'](z, dim)"])
+def test_a_constant_key_in_the_namespace_of_an_unidentified_class_is_checked_by_name(lookup):
+    assert list(gated(f"def softmax(z, dim=-1):\n    return {lookup}\n")) == ["softmax"]

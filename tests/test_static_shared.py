@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from autograder.checks.static import StaticChecker
-from autograder.intake.source import Chunk
+from autograder.intake.source import Chunk, ModuleFile
 
 BANNED = ["torch.softmax", "torch.nn.functional.softmax", "Tensor.softmax"]
 EXERCISES = ["softmax", "cross_entropy", "accuracy"]
@@ -124,3 +124,29 @@ def softmax(z, dim=-1):
 softmax(torch.softmax(torch.ones(2), 0))
 """
     assert list(gated(code)) == ["softmax"]
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "try:\n    raise ValueError(torch.softmax)\nexcept ValueError as error:\n    f = error.args[0]",
+        "try:\n    {}[torch.softmax]\nexcept KeyError as error:\n    f = error.args[0]",
+    ],
+)
+def test_values_passed_through_exceptions_are_followed(setup):
+    code = f"import torch\n{setup}\n{CLEAN}\ndef softmax(z, dim=-1):\n    return f(z, dim)\n"
+    assert list(gated(code)) == ["softmax"]
+
+
+def test_a_name_a_module_answers_with_its_getattr_is_followed():
+    helpers = ModuleFile("helpers", "carol/helpers.py", "import torch\ndef __getattr__(name):\n    return torch.softmax\n", False)
+    code = f"import torch\nimport helpers\n{CLEAN}\ndef softmax(z, dim=-1):\n    return helpers.anything(z, dim)\n"
+    report = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], EXERCISES, [helpers])
+    assert [v.api for v in report.gating["softmax"]] == ["torch.softmax"]
+
+
+def test_a_module_of_the_students_named_like_a_library_does_not_hide_the_library():
+    shadow = ModuleFile("operator", "carol/operator.py", "def attrgetter(name):\n    return abs\n", False)
+    code = f"import torch, operator\n{CLEAN}\ndef softmax(z, dim=-1):\n    return operator.attrgetter('soft' + 'max')(torch)(z, dim)\n"
+    report = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], EXERCISES, [shadow])
+    assert list(report.gating) == ["softmax"]

@@ -67,8 +67,13 @@ def namespace_call(node: ast.Call) -> bool:
 
 @cache
 def _libraries() -> frozenset[str]:
-    """Top-level module names of the standard library and of installed distributions."""
-    return frozenset(sys.stdlib_module_names) | frozenset(importlib.metadata.packages_distributions())
+    return frozenset(sys.stdlib_module_names) | frozenset(importlib.metadata.packages_distributions()) | {"torch", "builtins"}
+
+
+def is_library(root: str) -> bool:
+    """Whether a top-level module name is the standard library's or an installed distribution's, which Python
+    finds before any module of the student's."""
+    return root in _libraries()
 
 
 def is_path(value: str) -> bool:
@@ -307,8 +312,7 @@ class Values:
         else:
             end = 1
             root = parts[0]
-            known = root in _libraries() or root in sys.modules or root in ("torch", "builtins")
-            var = self.constant(root if known else "@" + MAIN)
+            var = self.constant(root if is_library(root) else "@" + MAIN)
         for part in parts[end:]:
             step = self.solver.var()
             self.solver.edge(var, step, ("attr", part))
@@ -449,6 +453,10 @@ class Builder:
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 self.expr(target)
+        elif isinstance(node, ast.Raise):
+            for raised in (node.exc, node.cause):
+                if raised is not None:
+                    self.solver.edge(self.expr(raised), self.solver.var(("raised",)))
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
@@ -478,6 +486,7 @@ class Builder:
             self.expr(handler.type)
         if handler.name:
             self.solver.add(self.name(handler.name, handler), UNKNOWN)
+            self.solver.edge(self.solver.var(("raised",)), self.name(handler.name, handler))
         if body:
             self.statements(handler.body)
 

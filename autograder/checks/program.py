@@ -2,9 +2,10 @@
 
 The graded file and every module of the student's it imports (directly, by
 a constant `importlib.import_module`, or through one another) run; a module
-nothing imports never runs and is not analysed. `torch...` always means the
-real torch, since the worker's finder for student modules comes after
-Python's own.
+nothing imports never runs and is not analysed. A module of the student's
+named like a library (`torch.py`, `operator.py`) never runs either: the
+worker's finder for student modules comes after Python's own, so `torch`
+always means the real torch.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterable, Iterator
 
 from autograder.checks import torch_objects
 from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, parts, units
-from autograder.checks.names import MAIN, Builder, Module, Values
+from autograder.checks.names import MAIN, Builder, Module, Values, is_library
 from autograder.checks.scopes import Scanner
 from autograder.intake.source import Chunk, ModuleFile
 
@@ -23,7 +24,7 @@ class Program:
     """The analysed submission: modules by name (the graded file is MAIN), solved values, and what could not be parsed."""
 
     def __init__(self, chunks: Iterable[Chunk], modules: Iterable[ModuleFile]) -> None:
-        self.files = {m.name: m for m in modules if m.name.split(".")[0] != "torch"}
+        self.files = {m.name: m for m in modules if not is_library(m.name.split(".")[0])}
         self.modules: dict[str, Module] = {}
         self._by_name: dict[str, dict[str, list[Binding]]] = {}
         self.too_deep: list[Chunk] = []
@@ -39,8 +40,9 @@ class Program:
                     self.too_deep += deep
                     self._add(name, name if file.package else name.rpartition(".")[0], sources)
                     todo.append(name)
-        hooks = {name for name, module in self.modules.items() if any(b.name == "__getattr__" for b in module.bindings())}
-        self.values = Values(set(self.files), hooks)
+        self.hooks = {name for name, module in self.modules.items() if any(b.name == "__getattr__" for b in module.bindings())}
+        """Modules with a module-level `__getattr__`, which answers for every name they lack."""
+        self.values = Values(set(self.files), self.hooks)
         self.values.modules = self.modules
         for module in self.modules.values():
             stars = [b.imported_from or "" for b in module.bindings() if b.kind == STAR and b.imported_from not in self.files]

@@ -173,6 +173,8 @@ class _Graph:
         self.loaders: dict[Key, list[Unit]] = {}
         self.mutating: set[Unit] = set()
         self.in_force: dict[str, Unit | None] = {}
+        self.follows: dict[Unit, list[Unit]] = {}
+        """Units a unit reaches directly: a top-level `try` header reaches the units of its body."""
 
     def load(self, unit: Unit, key: Key) -> None:
         self.loads.setdefault(unit, set()).add(key)
@@ -197,8 +199,10 @@ class _Graph:
             if (scan.feeds & changed) or passed or any(b.in_function for b in scan.bindings):
                 direct.append(unit)
         for unit, keys in self.loads.items():
+            keys |= {(m, "__getattr__") for m, _ in keys if m in program.hooks}
             for key in keys:
                 self.loaders.setdefault(key, []).append(unit)
+        self._link_tries()
         todo = deque(direct)
         self.mutating = set(direct)
         while todo:
@@ -207,6 +211,17 @@ class _Graph:
                     if loader not in self.mutating:
                         self.mutating.add(loader)
                         todo.append(loader)
+
+    def _link_tries(self) -> None:
+        """An `except ... as e` clause at top level holds what its `try` body raised: its header reaches that body's units."""
+        headers = {id(u.statement): u for _, u, _ in self.program.all_units() if u.kind == "header" and isinstance(u.statement, (ast.Try, ast.TryStar))}
+        for _, unit, _ in self.program.all_units():
+            inner: ast.AST = unit.statement
+            for block in reversed(unit.blocks):
+                header = headers.get(id(block))
+                if header is not None and any(s is inner for s in block.body):  # type: ignore[attr-defined]
+                    self.follows.setdefault(header, []).append(unit)
+                inner = block
 
     def _superseded(self, key: Key, unit: Unit) -> bool:
         """Whether a def/class of an exercise is an earlier version than the one checked (and run again after
@@ -229,7 +244,7 @@ class _Graph:
         while todo:
             unit = todo.popleft()
             found += self.findings.get(unit, [])
-            following: list[Unit] = []
+            following: list[Unit] = list(self.follows.get(unit, ()))
             for key in self.loads.get(unit, ()):
                 if key not in blocked_keys:
                     following += self.definers.get(key, [])
@@ -344,10 +359,13 @@ class _Sites:
             namespace = self._namespace_of(node)
             if namespace is not None:
                 yield from self.check_values(node, self.values.values_of(node), parent)
+                key = fold_str(node.slice) or ""
                 if isinstance(namespace, str):
-                    self.graph.load(self.unit, (self.module.name, fold_str(node.slice) or ""))
+                    self.graph.load(self.unit, (self.module.name, key))
                 else:
-                    self.record_loads(namespace, fold_str(node.slice) or "")
+                    self.record_loads(namespace, key)
+                    if id(node) not in self.flagged:
+                        yield from self.by_name(node, namespace, key)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield from self.imports(node)
 
