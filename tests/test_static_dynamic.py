@@ -103,3 +103,8 @@ def test_dynamic_code_at_top_level_gates_every_exercise(line):
 @pytest.mark.parametrize("lookup", ["z.__class__.__dict__['softmax'](z, dim)", "vars(type(z))['softmax'](z, dim)"])
 def test_a_constant_key_in_the_namespace_of_an_unidentified_class_is_checked_by_name(lookup):
     assert list(gated(f"def softmax(z, dim=-1):\n    return {lookup}\n")) == ["softmax"]
+
+
+def test_a_method_of_the_students_own_class_is_not_mistaken_for_a_banned_name():
+    code = "import torch\nclass Ops:\n    @staticmethod\n    def stable_softmax(z, dim):\n        e = (z - z.amax(dim, keepdim=True)).exp()\n        return e / e.sum(dim, keepdim=True)\ndef softmax(z, dim=-1):\n    return Ops.stable_softmax(z, dim) + Ops().stable_softmax(z, dim) * 0\n"
+    assert gated(code) == {}

@@ -150,3 +150,8 @@ def test_a_module_of_the_students_named_like_a_library_does_not_hide_the_library
     code = f"import torch, operator\n{CLEAN}\ndef softmax(z, dim=-1):\n    return operator.attrgetter('soft' + 'max')(torch)(z, dim)\n"
     report = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], EXERCISES, [shadow])
     assert list(report.gating) == ["softmax"]
+
+
+def test_a_global_module_hook_gates_every_exercise():
+    code = f"import torch\nimport torch.nn.modules.module as mm\nmm.register_module_forward_hook(lambda m, i, o: o.exp())\n{CLEAN}"
+    assert set(gated(code)) == set(EXERCISES)

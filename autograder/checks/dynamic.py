@@ -103,6 +103,9 @@ REACHES_ANYTHING = (
 """Library APIs that hand out objects by computed names, run text as code or
 change how torch dispatches its calls: any use is unchecked."""
 
+REACHES_ANYTHING_PREFIXES = ("torch.nn.modules.module.register_module_", "torch._C._dispatch_", "torch._library")
+"""Families of such APIs, by the start of their names (global module hooks, the dispatcher)."""
+
 DUNDERS = {
     "__builtins__",
     "__code__",
@@ -149,6 +152,9 @@ def reaches_anything(path: str) -> str | None:
     for entry in REACHES_ANYTHING:
         if path == entry or path.startswith(entry + "."):
             return entry
+    for prefix in REACHES_ANYTHING_PREFIXES:
+        if path.startswith(prefix):
+            return path
     return None
 
 

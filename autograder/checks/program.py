@@ -123,6 +123,21 @@ class Program:
             return any(b.name == name for b in source.bindings())
         return torch_objects.exports(binding.imported_from or "", name)
 
+    def class_defines(self, value: str, name: str) -> bool:
+        """Whether a class of the student's (`&module:n`, or `*module:n` for its instances) defines `name` in its own body,
+        so that the attribute is the student's code, not a library's."""
+        module, _, index = value[1:].partition(":")
+        node = self.modules[module].definitions[int(index)] if module in self.modules and index.isdigit() else None
+        if not isinstance(node, ast.ClassDef):
+            return False
+        for statement in node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and statement.name == name:
+                return True
+            targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+        return False
+
     def all_units(self) -> Iterator[tuple[Module, Unit, int]]:
         for module in self.modules.values():
             for index, unit in enumerate(module.units):

@@ -421,7 +421,7 @@ class _Sites:
     def by_name(self, node: ast.AST, base: ast.AST, name: str) -> Iterator[Finding]:
         """A banned name used on an object the check cannot identify (a tensor's `.softmax`, say)."""
         values = self.values.values_of(base)
-        if any(v in UNIDENTIFIED or v[0] in "&*" for v in values):
+        if any(v in UNIDENTIFIED or (v[0] in "&*" and not self.program.class_defines(v, name)) for v in values):
             hit = self.apis.name(name)
             if hit:
                 yield self.finding(node, hit, "banned")
