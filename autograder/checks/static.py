@@ -99,19 +99,20 @@ class StaticChecker:
         graph.link()
         everywhere = [_finding_in_chunk(c) for c in program.too_deep] + graph.everywhere()
         definitions = {name: _Definition(program, name) for name in names}
+        gated: set[Violation] = set()
         gating: dict[str, tuple[Violation, ...]] = {}
         for name in names:
             found = definitions[name]
             if found.unit is None and not found.problems:
-                missing = Violation(f"no plain definition of `{name}` (def {name}(...))", "the submission", 0, "")
-                gating[name] = tuple(_unique([missing] + [f.violation for f in everywhere]))
-                continue
-            others = [d for n, d in definitions.items() if n != name]
-            reached = graph.reach(found.roots(), {k for d in others for k in d.keys()}, {d.unit for d in others if d.unit is not None})
-            violations = found.problems + [f.violation for f in reached] + [f.violation for f in everywhere]
+                violations = [Violation(f"no plain definition of `{name}` (def {name}(...))", "the submission", 0, "")]
+            else:
+                others = [d for n, d in definitions.items() if n != name]
+                reached = graph.reach(found.roots(), {k for d in others for k in d.keys()}, {d.unit for d in others if d.unit is not None})
+                violations = found.problems + [f.violation for f in reached]
+            violations += [f.violation for f in everywhere]
             if violations:
                 gating[name] = _reported(violations)
-        gated = {v for vs in gating.values() for v in vs}
+                gated.update(violations)
         ungraded = [f.violation for fs in graph.findings.values() for f in fs if f.violation not in gated]
         return StaticReport(gating, tuple(_unique(ungraded)))
 
