@@ -44,11 +44,18 @@ def test_a_long_chain_of_honest_aliases_is_followed_without_giving_up(shape):
     assert StaticChecker(BANNED).check([Chunk("main", "m.py", chain(shape, 400))], ["softmax"]).gating == {}
 
 
-@pytest.mark.parametrize("shape", ["if_else", "self_reference", "repeated_attributes", "fan"])
-def test_a_chain_whose_values_grow_without_end_gates_as_unchecked(shape):
-    gating = StaticChecker(BANNED).check([Chunk("main", "m.py", chain(shape, 400))], ["softmax"]).gating
-    assert {v.api.split(" (")[0] for v in gating["softmax"][:-1]} == {"a name with too many possible values to follow"}
-    assert gating["softmax"][-1].api.endswith("more uses like these")
+@pytest.mark.parametrize("shape, last", [("if_else", "a400"), ("self_reference", "a"), ("repeated_attributes", "x"), ("fan", "b")])
+def test_a_chain_whose_values_grow_without_end_gates_what_uses_it_as_unchecked(shape, last):
+    code = chain(shape, 400) + f"def cross_entropy(l, t):\n    return {last}(l, t)\n"
+    gating = StaticChecker(BANNED).check([Chunk("main", "m.py", code)], ["softmax", "cross_entropy"]).gating
+    assert list(gating) == ["cross_entropy"]
+    assert {v.api.split(" (")[0] for v in gating["cross_entropy"][:-1]} == {"a name with too many possible values to follow"}
+    assert gating["cross_entropy"][-1].api.endswith("more uses like these")
+
+
+def test_calling_what_has_too_many_values_to_follow_at_top_level_gates_every_exercise():
+    code = chain("fan", 100) + "b(1)\n"
+    assert list(StaticChecker(BANNED).check([Chunk("main", "m.py", code)], ["softmax"]).gating) == ["softmax"]
 
 
 @pytest.mark.parametrize(

@@ -384,7 +384,8 @@ class _Sites:
         called = isinstance(parent, ast.Call) and parent.func is node
         for value in sorted(values):
             if value == OVERFLOW:
-                yield self.finding(node, dynamic.TOO_MANY, "dynamic")
+                # Called, it could be anything, a hook on all of torch say; only read, it matters where it is used.
+                yield self.finding(node, dynamic.TOO_MANY, "dynamic" if called else "banned")
             elif is_path(value):
                 hit = self.apis.path(value)
                 if hit:
