@@ -96,8 +96,8 @@ def _canonical(obj: object) -> str | None:
     if _is_module(obj):
         name = _MODULE_DICT.__get__(obj).get("__name__")
         return name if type(name) is str else None
-    if type(obj) is types.FunctionType:
-        module, qualname = obj.__module__, obj.__qualname__
+    if type(obj) in (types.FunctionType, types.BuiltinFunctionType):
+        module, qualname = obj.__module__, obj.__qualname__  # type: ignore[attr-defined]
     elif _is_class(obj):
         module, qualname = _TYPE_DICT.__get__(obj).get("__module__"), _TYPE_QUALNAME.__get__(obj)
     else:
@@ -150,12 +150,13 @@ class BannedApis:
         if any(obj is banned for banned in self._objects):
             return path
         canonical = _canonical(obj)
-        if canonical is not None and (canonical.split(".")[0] == "torch" or path.split(".")[0] == "torch"):
-            if self._matches(canonical):
-                return f"{path} ({canonical})"
+        if path.split(".")[0] != "torch" and (canonical is None or canonical.split(".")[0] != "torch"):
+            return None
+        if canonical is not None and self._matches(canonical):
+            return f"{path} ({canonical})"
         name = _name(obj)
-        if name is not None and path.split(".")[0] == "torch" and self._name_matches(name):
-            return path
+        if name is not None and self._name_matches(name):
+            return f"{path} ({canonical or name})" if canonical or not path.endswith(name) else path
         return None
 
     def _name(self, attribute: str) -> str | None:
