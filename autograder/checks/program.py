@@ -73,8 +73,8 @@ class Program:
                     name = fold_str(node.args[0])
                     names = [name] if name else []
                 for name in names:
-                    parts = name.split(".")
-                    yield from (p for p in (".".join(parts[:end]) for end in range(1, len(parts) + 1)) if p in self.files)
+                    pieces = name.split(".")
+                    yield from (p for p in (".".join(pieces[:end]) for end in range(1, len(pieces) + 1)) if p in self.files)
 
     def _shadowed(self, module: Module) -> dict[str, tuple[int, bool]]:
         """Names bound unconditionally after a module's last star import of a library: by which unit, and whether no call runs before."""

@@ -44,11 +44,12 @@ class Scan:
     which counts when the name holds data rather than a module or a
     function; `passes` are names passed to a call (`fill(x)`), which count
     when the callee may be the student's own code. `feeds` are the names
-    into whose object the unit may put values (`x[0] = v`, `x.append(v)`,
-    `fill(x, v)`), maybe values its callers passed it. `locals` maps the nodes that name a
-    local variable (a Name, a def, an import alias, an except clause, a match
-    pattern) to the key of the function or comprehension scope it lives in,
-    and `scopes` maps each function and lambda to the key of its own scope.
+    into whose object the unit may put values (`x[0] = v`, `x.append(v)`),
+    maybe values its callers passed it. `locals` maps the nodes that name a
+    local variable (a Name, a def, an import alias, an except clause, a
+    match pattern) to the key of the function or comprehension scope it
+    lives in, and `scopes` maps each function and lambda to the key of its
+    own scope.
     """
 
     loads: set[str] = field(default_factory=set)
