@@ -126,8 +126,8 @@ def softmax(logits, dim=-1):
     raise ValueError("LEAK " + repr(logits.tolist()))
 '''
 FORGED_REPLY = '''
-import io, os, sys, json, torch
-_worker = sys.modules["__main__"]
+import io, os, json, torch
+import __main__ as _worker
 def _forge(*args, **kwargs):
     tiny = torch.zeros(1)
     huge = tiny.as_strided((10**6, 10**6), (0, 0))

@@ -19,7 +19,7 @@ FULL = 36 if torch.cuda.is_available() else 35.5
 HOSTILE = {
     "hangs_in_softmax.py": "def softmax(logits, dim=-1):\n    while True:\n        pass\n",
     "exits_on_import.py": "import sys\nsys.exit('I quit')\n",
-    "segfaults_in_accuracy.py": "import ctypes\ndef accuracy(outputs, targets):\n    ctypes.string_at(0)\n",
+    "segfaults_in_accuracy.py": "import os, signal\ndef accuracy(outputs, targets):\n    os.kill(os.getpid(), signal.SIGSEGV)\n",
     "floods_output.py": "import sys\nfor _ in range(20000):\n    print('spam ' * 200)\n",
     "kills_the_grader.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n",
 }
