@@ -204,7 +204,7 @@ def test_a_worker_dies_with_its_grader_process(tmp_path):
         pid = ""
         while not pid:
             time.sleep(0.05)
-            path = remote._worker and os.path.join(remote._worker.workdir, "pid")
+            path = remote._worker and os.path.join(remote._worker.root, "work", "pid")
             pid = open(path).read() if path and os.path.exists(path) else ""
         print(pid, flush=True)
         os._exit(0)
