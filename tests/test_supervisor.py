@@ -161,3 +161,12 @@ def test_the_supervising_process_ignores_signals_from_below_but_not_from_the_use
     process.send_signal(signal.SIGTERM)
     assert process.stdout.readline().strip() == "interrupted by the user"
     assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="child subreapers exist on Linux only")
+def test_the_shield_leaves_the_process_as_it_found_it():
+    assert processes.become_subreaper(False) is False
+    with processes.shielded():
+        assert processes.become_subreaper() is True
+    assert processes.become_subreaper(False) is False
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & processes.SHIELDED_SIGNALS == set()

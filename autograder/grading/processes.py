@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_GET_CHILD_SUBREAPER = 37
 IGNORED_SIGNALS = tuple(
     getattr(signal, name)
     for name in (
@@ -46,11 +47,18 @@ def ignore_signals() -> None:
         unblock_signals()
 
 
-def become_subreaper() -> None:
-    """Make orphans of this process's subtree its children instead of init's, so they can be found."""
-    if LINUX:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+def become_subreaper(on: bool = True) -> bool:
+    """Make orphans of this process's subtree its children instead of init's, so they can be found.
+
+    Returns whether this process was a subreaper before, to restore it.
+    """
+    if not LINUX:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    before = ctypes.c_int(0)
+    libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+    return bool(before.value)
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -161,7 +169,7 @@ def shielded() -> Iterator[None]:
         yield
         return
     me = os.getpid()
-    become_subreaper()
+    was_subreaper = become_subreaper()
     resource_tracker.ensure_running()
     signal.pthread_sigmask(signal.SIG_BLOCK, SHIELDED_SIGNALS)
     stop = threading.Event()
@@ -183,6 +191,7 @@ def shielded() -> Iterator[None]:
         while (info := signal.sigtimedwait(SHIELDED_SIGNALS, 0)) is not None:
             interrupted = interrupted or _honoured(info, me)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SHIELDED_SIGNALS)
+        become_subreaper(was_subreaper)
     if interrupted:
         raise KeyboardInterrupt
 
