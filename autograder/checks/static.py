@@ -29,6 +29,7 @@ softmax in a notebook cell) is only reported, as it costs nothing.
 from __future__ import annotations
 
 import ast
+import sys
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal
@@ -92,10 +93,10 @@ class StaticChecker:
         for module, unit, _ in program.all_units():
             graph.findings[unit] = list(_Sites(self, program, module, unit, graph).run())
         for store in program.values.stores:
-            shared = _shared_store(store.base, program, store.constant)
+            shared = _shared_store(store.base, store.attribute, program, store.constant)
             if shared:
                 what = f"a change of `{shared}.{store.attribute}` (changes to modules and classes reach every function; cannot be checked)"
-                graph.findings[store.unit].append(_finding(store.unit, store.node, what, "shared"))
+                graph.findings[store.unit].append(_finding(store.unit, store.node, what, _store_kind(shared)))
         graph.link()
         everywhere = [_finding_in_chunk(c) for c in program.too_deep] + graph.everywhere()
         definitions = {name: _Definition(program, name) for name in names}
@@ -282,8 +283,12 @@ def _calls_own_code(program: Program, call: ast.Call) -> bool:
     return any(v[0] in "&*" or v == OVERFLOW for v in program.values.values_of(call.func))
 
 
-def _shared_store(base: int, program: Program, constant: bool) -> str | None:
-    """What shared object a store changes (a module, a class, something unidentified), if any and if it matters."""
+def _shared_store(base: int, attribute: str, program: Program, constant: bool) -> str | None:
+    """What shared object a store changes (a module, a class, something unidentified), if any and if it matters.
+
+    A setting of torch's that holds plain data (`torch.backends.cudnn.benchmark = flag`) changes no
+    function, whatever is stored in it.
+    """
     if constant:
         return None
     values = program.values.solver.values[base]
@@ -292,9 +297,18 @@ def _shared_store(base: int, program: Program, constant: bool) -> str | None:
             return "<a class or module the check cannot identify>"
         if value.startswith("@"):
             return value[1:] or "<the graded module>"
-        if is_path(value) and torch_objects.is_namespace(value):
+        if is_path(value) and torch_objects.is_namespace(value) and not torch_objects.is_setting(f"{value}.{attribute}"):
             return value
     return None
+
+
+def _store_kind(shared: str) -> Kind:
+    """A change of torch, of the standard library (which torch's own Python code calls) or of something
+    unidentified reaches every function; a change of another library only the code that uses it."""
+    root = shared.split(".")[0]
+    if root.startswith("<") or root in ("torch", "builtins") or root in sys.stdlib_module_names or not is_path(shared):
+        return "shared"
+    return "banned"
 
 
 def _violation(unit: Unit, node: ast.AST | None, api: str) -> Violation:

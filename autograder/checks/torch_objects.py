@@ -186,6 +186,20 @@ def is_namespace(path: str) -> bool:
     return obj is MISSING or _is_module(obj) or _is_class(obj)
 
 
+SETTING_TYPES = (bool, int, float, str, type(None))
+
+
+def is_setting(path: str) -> bool:
+    """Whether a path names a setting that holds plain data: a value, or a property of a module
+    (torch's backends flags are properties of module subclasses)."""
+    owner, _, name = path.rpartition(".")
+    found = lookup(path)
+    if found is MISSING and _is_module(lookup(owner)):
+        found = _class_member(type(lookup(owner)), name)
+        return isinstance(found, property) or type(found).__name__ == "ContextProp"
+    return type(found) in SETTING_TYPES
+
+
 def is_module(path: str) -> bool:
     """Whether a path names a module imported here."""
     return _is_module(lookup(path))
