@@ -30,3 +30,11 @@ def test_a_banned_operation_dispatched_at_run_time_gates_its_exercise(classifica
     gating = dispatched_gating(classification, dispatched)
     assert list(gating) == ["softmax"]
     assert [v.api for v in gating["softmax"]] == ["torch.ops.aten._softmax.default"]
+
+
+def test_a_name_the_student_defines_cannot_stop_the_checked_definitions_from_being_cleared(classification, reference_module):
+    earlier = "import torch\n" + CORRECT_SOFTMAX
+    last = "def globals():\n    return {}\n@never_defined\n" + CORRECT_SOFTMAX
+    result = grade_source(classification, _notebook(earlier, last), suite_dirs(classification, True), reference_module, device=META)
+    softmax = next(e for e in result.by_exercise() if e.exercise == "softmax")
+    assert softmax.score == 0 < softmax.max_score

@@ -29,8 +29,11 @@ def cells(*sources: str) -> tuple[Chunk, ...]:
 
 
 def run(chunks: tuple[Chunk, ...], namespace: dict) -> None:
-    """Run chunks the way the worker runs notebook cells: each whole, stopping at its first error."""
+    """Run chunks the way the worker runs notebook cells: the names a chunk clears removed, then the
+    chunk whole, stopping at its first error."""
     for chunk in chunks:
+        for name in chunk.clears:
+            namespace.pop(name, None)
         try:
             exec(compile(chunk.source, chunk.filename, "exec"), namespace)
         except Exception:  # noqa: BLE001  (a failing cell is what the test is about)
@@ -52,9 +55,10 @@ def test_the_pinned_definition_replaces_an_earlier_one_left_in_force_by_a_failin
 def test_one_chunk_per_cell_that_holds_a_definition_in_order_with_the_same_file_names():
     chunks = cells("def accuracy(o, t):\n    return 1.0\n", "x = 1\n", FAILS_BEFORE_THE_FIX, "def cross_entropy(l, t):\n    return l\n")
     pinned = pinned_definitions(chunks, EXERCISES)
-    assert [c.filename for c in pinned] == ["<checked definitions>", "nb.ipynb, cell 1", "nb.ipynb, cell 3", "nb.ipynb, cell 4"]
-    assert pinned[2].source.splitlines()[2] == "def softmax(z, dim=-1):"
-    assert pinned[2].source.splitlines()[:2] == ["", ""]
+    assert [c.filename for c in pinned] == ["nb.ipynb, cell 1", "nb.ipynb, cell 3", "nb.ipynb, cell 4"]
+    assert pinned[0].clears == ("accuracy", "cross_entropy", "softmax") and pinned[1].clears == pinned[2].clears == ()
+    assert pinned[1].source.splitlines()[2] == "def softmax(z, dim=-1):"
+    assert pinned[1].source.splitlines()[:2] == ["", ""]
 
 
 def test_a_definition_that_fails_to_run_again_leaves_its_exercise_missing_not_an_earlier_one():
@@ -103,7 +107,7 @@ def test_a_decorated_definition_nested_in_blocks_runs_again_with_its_decorators_
 def test_adjacent_definitions_in_one_block_share_its_header():
     source = "if 1 / 0:\n    def softmax(z):\n        return z\n    def accuracy(o, t):\n        return 1.0\n"
     pinned = pinned_definitions(cells(source), EXERCISES)
-    assert pinned[1].source.splitlines() == ["if True:", "    def softmax(z):", "        return z", "    def accuracy(o, t):", "        return 1.0"]
+    assert pinned[0].source.splitlines() == ["if True:", "    def softmax(z):", "        return z", "    def accuracy(o, t):", "        return 1.0"]
 
 
 def test_only_definitions_are_pinned():
@@ -114,7 +118,7 @@ def test_only_definitions_are_pinned():
 def test_an_import_of_the_students_own_definition_is_run_again():
     chunks = cells("def softmax(z, dim=-1):\n    return z\n", "from helpers import softmax\n")
     pinned = pinned_definitions(chunks, EXERCISES)
-    assert [(c.filename, c.source) for c in pinned[1:]] == [("nb.ipynb, cell 2", "from helpers import softmax\n")]
+    assert [(c.filename, c.source) for c in pinned] == [("nb.ipynb, cell 2", "from helpers import softmax\n")]
 
 
 def test_a_module_submission_is_one_chunk_and_pins_each_last_definition():

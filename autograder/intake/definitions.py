@@ -53,5 +53,5 @@ def definitions_only(source: SubmissionSource) -> SubmissionSource:
             own |= {n.name for n in ast.parse(chunk.source).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         except (SyntaxError, ValueError):
             continue
-    chunks = tuple(Chunk(c.label, c.filename, _strip(c.source, own)) for c in source.chunks)
+    chunks = tuple(replace(c, source=_strip(c.source, own)) for c in source.chunks)
     return replace(source, chunks=chunks)

@@ -20,6 +20,7 @@ indentation.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Iterable
 
 from autograder.checks.bindings import DEFINITIONS, STAR, Binding, Source, Unit, clauses, parse, units
@@ -30,17 +31,16 @@ from autograder.intake.source import Chunk
 PINNED_KINDS = {"def", "class", "from", STAR}
 """Bindings that are the definition when they come last (a star import may bring a def from the student's module)."""
 
-CLEARING = "<checked definitions>"
-"""The file name of the chunk that clears the exercises' names before their definitions run again."""
 Clause = tuple[int, int]
 """One clause of a block, by the block's id and the clause's index."""
 
 
 def pinned_definitions(chunks: tuple[Chunk, ...], exercises: Iterable[str]) -> tuple[Chunk, ...]:
-    """Chunks to run after the student's code: one that clears the exercises' names, then
-    one per chunk of the student's holding the statement that defines an exercise (its
-    last def, class or import), in the order of the student's code. Empty when no
-    exercise is defined that way."""
+    """Chunks to run after the student's code: one per chunk of the student's holding the
+    statement that defines an exercise (its last def, class or import), in the order of
+    the student's code, the first clearing the exercises' names beforehand, so that a
+    definition that fails to run again leaves the exercise missing rather than an
+    earlier definition in force. Empty when no exercise is defined that way."""
     sources, _ = parse(chunks)
     found = units(MAIN, sources)
     scanner = Scanner("")
@@ -58,8 +58,8 @@ def pinned_definitions(chunks: tuple[Chunk, ...], exercises: Iterable[str]) -> t
     by_source: dict[int, list[Unit]] = {}
     for unit in sorted(pinned.values(), key=lambda u: u.index):
         by_source.setdefault(unit.source.index, []).append(unit)
-    clear = Chunk("clearing the checked definitions", CLEARING, f"[globals().pop(_name, None) for _name in {tuple(names)!r}]\n")
-    return (clear, *(_chunk(sources[index], pinned_units) for index, pinned_units in sorted(by_source.items())))
+    pins = [_chunk(sources[index], pinned_units) for index, pinned_units in sorted(by_source.items())]
+    return (replace(pins[0], clears=tuple(names)), *pins[1:])
 
 
 def _first_line(statement: ast.stmt) -> int:

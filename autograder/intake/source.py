@@ -20,11 +20,17 @@ STUB_MESSAGE = "write your solution here"
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of student code: `label` is for people, `filename` for tracebacks."""
+    """A piece of student code: `label` is for people, `filename` for tracebacks.
+
+    `clears` are names the worker itself removes from the namespace before the
+    chunk runs (see `autograder.intake.pin`): done by the worker's code, since
+    any code in the student's namespace can be fooled by a name it defines.
+    """
 
     label: str
     filename: str
     source: str
+    clears: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,6 @@ class SubmissionSource:
             "op": "load",
             "module": module,
             "notebook": self.kind == "notebook",
-            "chunks": [{"label": c.label, "filename": c.filename, "source": c.source} for c in self.chunks],
+            "chunks": [{"label": c.label, "filename": c.filename, "source": c.source, "clear": list(c.clears)} for c in self.chunks],
             "modules": [{"name": m.name, "filename": m.filename, "source": m.source, "package": m.package} for m in self.modules],
         }

@@ -146,6 +146,8 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
         errors.append(error)
 
     for chunk in request["chunks"]:
+        for name in chunk.get("clear", ()):
+            namespace.pop(name, None)
         source, filename = chunk["source"], chunk["filename"]
         filenames.add(filename)
         # the first text of a file wins: a chunk that runs checked definitions again reuses the file's name
