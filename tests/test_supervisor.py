@@ -170,3 +170,62 @@ def test_the_shield_leaves_the_process_as_it_found_it():
         assert processes.become_subreaper() is True
     assert processes.become_subreaper(False) is False
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & processes.SHIELDED_SIGNALS == set()
+
+
+GROUP_KILL_RUN = """
+import os, signal, sys, time
+from autograder.grading import processes
+from autograder.grading.supervisor import Pool
+import test_supervisor
+
+if __name__ == "__main__":
+    with processes.shielded():
+        outcomes = list(Pool(test_supervisor._{setup}, 1, test_supervisor.ROOMY).run([("x", sys.argv[1])]))
+    print(type(outcomes[0][1]).__name__, flush=True)
+    time.sleep(0.5)
+    print(os.path.exists(f"/proc/{{open(sys.argv[1]).read()}}") if {check_pid} else "", flush=True)
+"""
+
+
+def _kill_own_group(task: tuple[str, str]) -> str:
+    os.killpg(os.getpgid(os.getpid()), signal.SIGKILL)
+    return "unreachable"
+
+
+def _kill_own_group_setup() -> Callable[[tuple[str, str]], str]:
+    return _kill_own_group
+
+
+def _orphan_then_die(task: tuple[str, str]) -> str:
+    daemon = os.fork()
+    if daemon == 0:
+        os.setsid()
+        time.sleep(60)
+        os._exit(0)
+    Path(task[1]).write_text(str(daemon))
+    os.kill(os.getpid(), signal.SIGKILL)
+    return "unreachable"
+
+
+def _orphan_then_die_setup() -> Callable[[tuple[str, str]], str]:
+    return _orphan_then_die
+
+
+def _run_shielded(tmp_path: Path, setup: str, check_pid: bool) -> list[str]:
+    script = tmp_path / "run.py"
+    script.write_text(GROUP_KILL_RUN.format(setup=setup, check_pid=check_pid))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "pid")], capture_output=True, text=True, env=env, timeout=120, start_new_session=True
+    )
+    return done.stdout.split("\n")[:2]
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="process groups and subreapers as on Linux")
+def test_killing_the_graders_process_group_reaches_no_other_process(tmp_path):
+    assert _run_shielded(tmp_path, "kill_own_group_setup", False) == ["Failed", ""]
+
+
+@pytest.mark.skipif(not processes.LINUX, reason="process groups and subreapers as on Linux")
+def test_what_a_dead_grader_left_behind_is_killed(tmp_path):
+    assert _run_shielded(tmp_path, "orphan_then_die_setup", True) == ["Failed", "False"]

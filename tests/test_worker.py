@@ -1,6 +1,7 @@
 """The worker boundary: whatever student code does, the trusted side gets a clear error."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -271,3 +272,13 @@ def test_the_worker_records_the_aten_operations_of_each_exercise(classification)
     assert "torch.ops.aten._softmax.default" in dispatched["softmax"]
     assert "torch.ops.aten._softmax.default" not in dispatched["cross_entropy"]
     assert "torch.ops.aten.log.default" in dispatched["cross_entropy"]
+
+
+def test_the_worker_does_not_inherit_the_signals_its_grader_ignores(classification):
+    source = module_source("import signal\ndef terminate_is_default():\n    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL\n")
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with RemoteSubmission(source, classification.module, classification.limits) as submission:
+            assert submission.terminate_is_default() is True
+    finally:
+        signal.signal(signal.SIGTERM, previous)

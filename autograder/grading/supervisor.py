@@ -54,7 +54,13 @@ class Incomplete(Exception):
 
 
 def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
-    """The grader process: set up once, then do tasks until told to stop."""
+    """The grader process: set up once, then do tasks until told to stop.
+
+    It leads a session of its own, so that student code that signals its
+    grader's process group reaches no other process.
+    """
+    if hasattr(os, "setsid"):
+        os.setsid()
     processes.ignore_signals()
     processes.become_subreaper()
     work = setup()
@@ -121,8 +127,10 @@ class Pool(Generic[T, R]):
         return grader
 
     def _retire(self, grader: _Grader) -> None:
+        """Stop a grader, and whatever it left behind that this process adopted."""
         grader.stop()
         self._graders.remove(grader)
+        processes.kill_strays({g.process.pid for g in self._graders if g.process.pid is not None})
 
     def run(self, tasks: list[T]) -> Iterator[tuple[int, R | Failed]]:
         """Yield (index of the task, its result or failure) as each task finishes, in any order."""
@@ -168,15 +176,22 @@ class Pool(Generic[T, R]):
             grader.conn.send(task.payload)
 
     def _check(self, grader: _Grader, ready: list[Any], retries: deque[_Task[T]]) -> Iterator[tuple[int, R | Failed]]:
-        if grader.conn in ready or grader.process.sentinel in ready:
+        """Read what a grader said, then see whether it died or went over budget.
+
+        Death is checked by waiting on the process, not only on its pipes:
+        a process forked below the grader may hold copies of them open.
+        """
+        if grader.conn in ready:
             try:
                 while grader.conn.poll():
                     kind, value = grader.conn.recv()
                     yield from self._message(grader, kind, value, retries)
             except (EOFError, OSError):
                 pass
-            if not grader.process.is_alive() and grader in self._graders:
-                yield from self._died(grader, retries)
+        if grader not in self._graders:
+            return
+        if not grader.process.is_alive():
+            yield from self._died(grader, retries)
             return
         over = self._over_budget(grader)
         if over:

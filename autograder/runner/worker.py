@@ -3,8 +3,10 @@
 It is started by `autograder.runner.handle` with the protocol on its stdin
 and stdout. Before any student code runs, those two pipes are moved to
 private descriptors, stdin becomes /dev/null and stdout goes to stderr, so
-nothing a student prints can be mistaken for a reply. The worker holds no
-test, no reference and no expected value: it only runs what it is asked to.
+nothing a student prints can be mistaken for a reply. The signals its
+grader ignores are reset to their defaults, so that whatever student code
+leaves running can be stopped. The worker holds no test, no reference and no
+expected value: it only runs what it is asked to.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import ast
 import linecache
 import os
+import signal
 import sys
 import traceback
 import types
@@ -22,6 +25,9 @@ PROTO_IN = os.dup(0)
 PROTO_OUT = os.dup(1)
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 os.dup2(2, 1)
+for _number in signal.valid_signals():
+    if _number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE) and signal.getsignal(_number) == signal.SIG_IGN:
+        signal.signal(_number, signal.SIG_DFL)
 
 import torch  # noqa: E402  (the descriptors must move before anything can print)
 
