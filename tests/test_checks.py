@@ -35,7 +35,7 @@ def test_hidden_close_failure_gives_no_way_to_the_expected_value():
         check.close(torch.tensor([1.25]), torch.tensor([0.5]), what="f(x)", rtol=0, atol=1e-6)
     hidden = info.value.render(reveal_expected=False)
     assert "off by" not in hidden and "0.75" not in hidden and "0.5" not in hidden
-    assert "got:      tensor of shape (1,), float32, on cpu" in hidden and "1.25" not in hidden
+    assert "got:      tensor with 1 dimension(s), float32, on cpu" in hidden and "1.25" not in hidden
     with pytest.raises(CheckFailure) as info:
         check.close(0.25, 0.75, what="acc", rtol=0, atol=1e-6)
     hidden = info.value.render(reveal_expected=False)
@@ -109,3 +109,21 @@ def test_raises_lets_worker_failures_through():
     with pytest.raises(CallTimeout):
         with check.raises(ValueError, what="accuracy"):
             raise CallTimeout("too slow")
+
+
+def test_hidden_failures_show_no_size_or_count_the_student_chose():
+    with pytest.raises(CheckFailure) as shape:
+        check.close(torch.zeros(0, 1001984, 1000800), torch.zeros(3), what="f(x)", rtol=0, atol=1e-6)
+    with pytest.raises(CheckFailure) as wrong:
+        check.close(torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([1.0, 0.0, 3.0, 0.0]), what="f(x)", rtol=0, atol=1e-6)
+    with pytest.raises(CheckFailure) as nan:
+        check.close(torch.tensor([float("nan")] * 5), torch.zeros(5), what="f(x)", rtol=0, atol=1e-6)
+    for failure in (shape, wrong, nan):
+        hidden = failure.value.render(reveal_expected=False)
+        assert not any(number in hidden for number in ("1001984", "1000800", "2 of 4", "index", "5 NaN")), hidden
+    assert "1001984" in shape.value.render(reveal_expected=True)
+
+
+def test_a_hidden_test_names_a_students_own_exception_by_its_built_in_base():
+    raised = StudentException.from_call("f()", ("Leak_1411_1348", "ValueError", "Exception", "BaseException"), "1.411", "")
+    assert raised.brief == "f() raised ValueError" and "Leak_1411_1348" in str(raised)

@@ -93,6 +93,7 @@ def shape(got: Any, expected: tuple[int, ...], *, what: str, inputs: str | None 
     if tuple(tensor.shape) != tuple(expected):
         raise CheckFailure(
             f"{what} has shape {tuple(tensor.shape)} but should have shape {tuple(expected)}",
+            problem_brief=f"{what} has the wrong shape",
             inputs=inputs,
             hint=hint,
         )
@@ -267,6 +268,7 @@ def close(
     if tuple(tensor.shape) != tuple(expected.shape):
         raise CheckFailure(
             f"{what} has shape {tuple(tensor.shape)} but should have shape {tuple(expected.shape)}",
+            problem_brief=f"{what} has the wrong shape",
             inputs=inputs,
             hint=hint,
         )
@@ -278,6 +280,7 @@ def close(
     if bool(bad_values.any()):
         raise CheckFailure(
             f"{what} contains {int(bad_values.sum())} NaN or infinite value(s) where a finite value was expected",
+            problem_brief=f"{what} contains NaN or infinite values where finite values were expected",
             got=describe(tensor), got_brief=brief(tensor),
             inputs=inputs,
             hint=hint,
@@ -292,6 +295,7 @@ def close(
         where = "" if a.dim() == 0 else f" in {int(wrong.sum())} of {a.numel()} entries; the worst is at index {_index(worst, tuple(a.shape))}"
         raise CheckFailure(
             f"{what} is wrong{where} (tolerance atol={atol:g}, rtol={rtol:g})",
+            problem_brief=f"{what} is wrong (tolerance atol={atol:g}, rtol={rtol:g})",
             got=describe(tensor), got_brief=brief(tensor),
             expected=describe(expected),
             inputs=inputs,

@@ -46,14 +46,10 @@ def describe_tensor(t: torch.Tensor) -> str:
 
 
 def brief(value: Any) -> str:
-    """What a value is, without its values: all a hidden test may show of it,
-    since the values could carry the hidden input back to the student."""
+    """What a value is, without its values, sizes or lengths: all a hidden test may
+    show of it, since those could carry the hidden input back to the student."""
     if isinstance(value, torch.Tensor):
-        bad = int((~torch.isfinite(value.detach())).sum()) if value.is_floating_point() and value.device.type != "meta" else 0
-        head = f"tensor of shape {tuple(value.shape)}, {str(value.dtype).replace('torch.', '')}, on {value.device}"
-        return head + (f", {bad} NaN/inf" if bad else "")
-    if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__} of {len(value)} items"
+        return f"tensor with {value.dim()} dimension(s), {str(value.dtype).replace('torch.', '')}, on {value.device}"
     return f"a {type(value).__name__}"
 
 

@@ -17,6 +17,7 @@ class CheckFailure(AssertionError):
     problem: str
     got: str | None = None
     got_brief: str | None = None
+    problem_brief: str | None = None
     expected: str | None = None
     inputs: str | None = None
     hint: str | None = None
@@ -28,9 +29,11 @@ class CheckFailure(AssertionError):
     def render(self, reveal_expected: bool) -> str:
         """The message; when it must stay hidden, without `expected` and
         `detail` (which together with `got` would give the expected value
-        away), and with `got` as its brief form, without values (which the
-        student's code could make a copy of the hidden input)."""
-        lines = [self.problem + (f"; {self.detail}" if self.detail and reveal_expected else "")]
+        away), and with `got` and the problem in their brief forms, without
+        values, sizes or counts that the student's code chooses (which it
+        could make a copy of the hidden input)."""
+        problem = self.problem if reveal_expected else self.problem_brief or self.problem
+        lines = [problem + (f"; {self.detail}" if self.detail and reveal_expected else "")]
         got = self.got if reveal_expected else self.got_brief
         if self.inputs:
             lines.append(f"  input:    {self.inputs}")

@@ -25,7 +25,7 @@ from autograder.runner.local import LocalSubmission
 
 HAND_WRITTEN_TITLE = "written by hand, on the input's device (no banned API)"
 RAN_WHERE = "what your code ran during the tests"
-HIDDEN_OUTPUT = "[{} bytes your code printed during the hidden tests are not shown]"
+HIDDEN_OUTPUT = "[what your code printed during the hidden tests is not shown]"
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def grade_source(
         static = StaticReport({**ran, **static.gating}, static.ungraded)
     output = submission.output()
     if submission.hidden_output_bytes:
-        output += ("\n" if output else "") + HIDDEN_OUTPUT.format(submission.hidden_output_bytes)
+        output += ("\n" if output else "") + HIDDEN_OUTPUT
     return SubmissionResult(
         student=source.student,
         assignment=config.name,

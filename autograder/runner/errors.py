@@ -6,8 +6,11 @@ its message; none of them is ever a grader crash.
 
 from __future__ import annotations
 
+import builtins
 import re
 
+BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException))
+"""Exception names a student cannot choose: a class of their own is shown by its first built-in base in hidden tests."""
 _PLACE = re.compile(r"[^\n]{1,120}?, line \d{1,7}, in [A-Za-z_<][\w<>]{0,60}")
 
 
@@ -56,13 +59,14 @@ class StudentException(SubmissionError):
         code could put the hidden input in its message.
         """
         kind = type_names[0] if type_names else "Exception"
+        builtin = next((name for name in type_names if name in BUILTIN_EXCEPTIONS), "Exception")
         if kind == "NotImplementedError":
             text = f"{what} is not written yet: it still raises NotImplementedError"
             return cls(text, type_names, text)
         at = f"\n  at {where}" if where else ""
         place = _PLACE.match(where)
         brief_at = f"\n  at {place.group(0)}" if place else ""
-        return cls(f"{what} raised {kind}: {message}{at}", type_names, f"{what} raised {kind}{brief_at}")
+        return cls(f"{what} raised {kind}: {message}{at}", type_names, f"{what} raised {builtin}{brief_at}")
 
     @property
     def type_name(self) -> str:
