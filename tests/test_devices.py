@@ -142,3 +142,12 @@ def test_a_number_cannot_be_checked_on_meta_and_the_test_writer_is_told_so():
     with pytest.raises(UsageError, match="ask for the `gpu` fixture instead of `device`"):
         check.on_device(META, _call(accuracy), (LOGITS,), 0.5, what="accuracy(z)", rtol=0, atol=1e-6)
     assert calls == []
+
+
+def test_code_that_copies_values_out_is_skipped_on_meta_not_taken_for_a_stub():
+    def copies_out(z):
+        rows = [torch.tensor(row, dtype=z.dtype, device=z.device) for row in z.tolist()]
+        return _softmax(torch.stack(rows))
+
+    with pytest.raises(pytest.skip.Exception, match="reads tensor values"):
+        check.on_device(META, _call(copies_out), (LOGITS,), torch.softmax(LOGITS, -1), what="softmax(z)", rtol=1e-6, atol=1e-7)

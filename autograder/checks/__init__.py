@@ -174,7 +174,9 @@ def on_device(
     try:
         got = function(*_to_device(args, target), **_to_device(kwargs, target))
     except StudentException as exc:
-        if target.type == "meta" and meta_cannot_run(str(exc)):
+        # The call gave the right value on the CPU, so it is written: on meta, NotImplementedError is
+        # torch's answer to reading values (`.tolist()`), whose message is not kept for a stub's sake.
+        if target.type == "meta" and (meta_cannot_run(str(exc)) or exc.is_a(NotImplementedError)):
             pytest.skip(
                 f"not checked on this machine: {what} reads tensor values (.item(), a boolean mask, `if` on a tensor, ...), "
                 "which the meta device that stands in for a GPU here cannot do; a grader with a GPU checks it"
