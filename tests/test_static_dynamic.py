@@ -108,3 +108,54 @@ def test_a_constant_key_in_the_namespace_of_an_unidentified_class_is_checked_by_
 def test_a_method_of_the_students_own_class_is_not_mistaken_for_a_banned_name():
     code = "import torch\nclass Ops:\n    @staticmethod\n    def stable_softmax(z, dim):\n        e = (z - z.amax(dim, keepdim=True)).exp()\n        return e / e.sum(dim, keepdim=True)\ndef softmax(z, dim=-1):\n    return Ops.stable_softmax(z, dim) + Ops().stable_softmax(z, dim) * 0\n"
     assert gated(code) == {}
+
+
+def test_annotations_evaluated_from_text_gate_the_exercise():
+    code = "import inspect, torch\ndef probe(x: 'torch.softmax'):\n    pass\ndef softmax(z, dim=-1):\n    return inspect.signature(probe, eval_str=True).parameters['x'].annotation(z, dim)\n"
+    assert list(gated(code)) == ["softmax"]
+
+
+def test_a_membership_test_on_a_namespace_and_timing_with_functions_are_honest():
+    code = """
+    import sys, timeit, torch
+    from timeit import default_timer as timer
+
+    IN_COLAB = "google.colab" in sys.modules
+    if "history" not in globals():
+        history = []
+
+    def softmax(z, dim=-1):
+        e = (z - z.amax(dim, keepdim=True)).exp()
+        return e / e.sum(dim, keepdim=True)
+
+    start = timer()
+    x = torch.randn(3, 4)
+    print(timeit.timeit(lambda: softmax(x), number=3), timeit.repeat(stmt=lambda: torch.softmax(x, -1), setup=lambda: None))
+    print(timeit.Timer(lambda: softmax(x)).timeit(number=1), timer() - start)
+    """
+    assert gated(code) == {}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "timeit.timeit('torch.softmax(x, -1)', number=1)",
+        "timeit.timeit(stmt, number=1)",
+        "timeit.timeit(lambda: None, setup='import torch')",
+        "timeit.repeat(*arguments)",
+        "timeit.Timer(**options).timeit()",
+        "timer = timeit.Timer\ntimer(stmt).timeit()",
+        "timeit.template = stmt",
+        "box = [sys.modules]",
+        "found = 'torch' in sys.modules in box",
+        "found = sys.modules == box",
+        "found = 'x' in globals() in box",
+        "found = globals() in box",
+        "found = 'x' in vars(box)",
+        "found = box in sys.meta_path",
+    ],
+)
+def test_text_timed_as_code_and_namespaces_used_beyond_a_membership_test_gate_every_exercise(line):
+    setup = "import sys, timeit, torch\nstmt = 'torch.softmax(x, -1)'\narguments = [stmt]\noptions = {'stmt': stmt}\nbox = []\n"
+    code = setup + line + "\ndef softmax(z, dim=-1):\n    return z.exp() / z.exp().sum(dim, keepdim=True)\n"
+    assert set(gated(code)) == set(EXERCISES)

@@ -29,8 +29,25 @@ IMPORTERS = {"builtins.__import__", "importlib.import_module"}
 
 RUNS_CODE = {"builtins.exec", "builtins.eval", "builtins.compile", "builtins.breakpoint"}
 
+EVALUATES = "eval_str"
+"""The keyword with which `inspect` evaluates annotations written as text (`def f(x: "torch.softmax")`)."""
+EVALUATED = "annotations evaluated from text (eval_str, cannot be checked): write the call plainly, e.g. torch.exp(z)"
+
 CALL_ONLY = NAME_FUNCTIONS | NAMESPACE_FUNCTIONS | IMPORTERS | RUNS_CODE
 """Callables that are only checkable where they are called: passed around as values, they are not."""
+
+DICTS = {"sys.modules"}
+"""Namespaces held in a dict keyed by name: `"x" in sys.modules` compares names only, never the objects held."""
+
+CLOCKS = {"timeit.default_timer"}
+"""Plain clocks of a module that is otherwise unchecked (`timeit.default_timer` is `time.perf_counter`)."""
+
+TIMERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
+"""Functions that time a statement and its setup: given as text they run it unchecked, given as functions
+they only call them (the statement is checked like any code)."""
+
+TIMED = (("stmt", 0), ("setup", 1))
+"""The arguments of a timer that hold code, by keyword and position."""
 
 REACHES_ANYTHING = (
     "sys.modules",
@@ -57,6 +74,8 @@ REACHES_ANYTHING = (
     "inspect.getmodule",
     "inspect.get_annotations",
     "typing.get_type_hints",
+    "typing.ForwardRef",
+    "typing._eval_type",
     "gc.get_objects",
     "gc.get_referents",
     "gc.get_referrers",

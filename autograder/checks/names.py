@@ -53,6 +53,8 @@ CONTAINER = "["
 MAX_VALUES = 32
 MAX_PARTS = 16
 BUILTIN_NAMES = frozenset(dir(builtins))
+CLASS_DECORATORS = {"dataclasses.dataclass"}
+"""Class decorators that give back the class they decorate (called with options, a decorator like themselves)."""
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "push"}
 """Methods through which a container takes in the values passed to them."""
 
@@ -91,6 +93,8 @@ class CallSite:
     """The constant attribute name of a getattr/setattr call, or module name of an import call."""
     first: int | None = None
     """The first argument, whose attribute a getattr call reads."""
+    passed: int | None = None
+    """What the call is passed (arguments only, not the receiver), which an unidentified callee may return."""
 
 
 @dataclass
@@ -194,6 +198,9 @@ class Solver:
         elif kind == "contents":
             if value.startswith("["):
                 self.add(target, value)
+        elif kind == "classes":
+            if self.program.is_class(value):
+                self.add(target, value)
         elif kind == "modules":
             if value.startswith("@") or (is_path(value) and torch_objects.is_module(value)):
                 self.add(target, value)
@@ -234,7 +241,19 @@ class Solver:
             self.add(target, f"{value}.{name}")
 
     def call(self, value: str, site: CallSite, target: int, returns: bool) -> None:
-        """What calling `value` at `site` gives `target`, and what the callee's parameters receive."""
+        """What calling `value` at `site` gives `target`, and what the callee's parameters receive.
+
+        Once the student's classes are told apart (see `autograder.checks.classes`), calling a plain
+        class gives its new instance and calling the student's function what it returns; any other
+        call may also give an unidentified object, or anything it was passed.
+        """
+        if returns and value in CLASS_DECORATORS:
+            self.add(target, value)
+            if site.passed is not None:
+                self.edge(site.passed, target, ("classes",))
+            return
+        if returns and value not in self.program.plain and not (self.program.plain and self.program.is_function(value)):
+            self.opaque(site, target)
         if value.startswith("&"):
             module, index = value[1:].split(":")
             node = self.program.modules[module].definitions[int(index)]
@@ -265,6 +284,14 @@ class Solver:
         elif is_path(value) and torch_objects.is_module(value):
             self.add(target, value)
 
+    def opaque(self, site: CallSite, target: int) -> None:
+        """A call whose result the analysis cannot identify: an unknown object, what it was passed, or
+        what the callables it was passed return."""
+        self.add(target, UNKNOWN)
+        if site.passed is not None:
+            self.edge(site.passed, target, ("passed",))
+            self.edge(site.passed, target, ("invoke", site, True))
+
 
 class Values:
     """The points-to analysis of a whole submission: build the constraints of each module, then solve."""
@@ -276,11 +303,36 @@ class Values:
         self.stars: dict[str, list[str]] = {}
         """Libraries each module star-imports from."""
         self.modules: dict[str, Module] = {}
+        self.plain: frozenset[str] = frozenset()
+        """Classes whose call gives exactly a new instance of their own (see `autograder.checks.classes`): where there
+        are any, code that could change a function or a class without the analysis seeing it was ruled out."""
+        self.selfs: dict[tuple[str, int], frozenset[str]] = {}
+        """Methods whose first parameter can only be an instance of the given classes, by (module, number)."""
         self.solver = Solver(self)
         self.nodes: dict[int, int] = {}
         self.stores: list[Store] = []
+        self.calls: list[tuple[int, CallSite, int]] = []
+        """Every call: what is called, the call, and what it gives."""
         self.empty = self.solver.var()
         self._constants: dict[str, int] = {}
+        self._definitions: dict[str, ast.AST] = {}
+
+    def definition(self, value: str) -> ast.AST | None:
+        """The def, lambda or class statement a value `&module:n` stands for."""
+        if value[:1] != "&":
+            return None
+        if value not in self._definitions:
+            module, _, index = value[1:].partition(":")
+            self._definitions[value] = self.modules[module].definitions[int(index)]
+        return self._definitions[value]
+
+    def is_function(self, value: str) -> bool:
+        """Whether a value is a function or lambda of the student's (whose every return the analysis follows)."""
+        return isinstance(self.definition(value), (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+
+    def is_class(self, value: str) -> bool:
+        """Whether a value is a class of the student's (`&module:n` numbering a class statement)."""
+        return isinstance(self.definition(value), ast.ClassDef)
 
     def name_var(self, module: str, name: str) -> int:
         """The variable of a module-level name; a builtin's or notebook's name also holds what Python would find without a binding."""
@@ -325,7 +377,17 @@ class Values:
         return self.solver.values[var] if var is not None else set()
 
     def solve(self) -> None:
-        self.solver.run()
+        """Solve; a call of something that holds no value at all (a method of a constant, say) is a call the
+        analysis cannot identify, which may give more values and so more such calls."""
+        pending = list(self.calls)
+        while True:
+            self.solver.run()
+            empty = [(site, result) for func, site, result in pending if not self.solver.values[func]]
+            pending = [c for c in pending if self.solver.values[c[0]]]
+            if not empty:
+                return
+            for site, result in empty:
+                self.solver.opaque(site, result)
 
 
 class Builder:
@@ -491,16 +553,24 @@ class Builder:
             self.statements(handler.body)
 
     def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, index: int) -> None:
-        """Each parameter holds an unknown object, its default, and whatever any call site passes (to any parameter: calls are not matched position by position)."""
+        """Each parameter holds an unknown object, its default, and whatever any call site passes (to any parameter: calls are not matched position by position).
+
+        The first parameter of a method of a sealed class (`self`) holds just the instances it can be.
+        """
         received = self.solver.var(("args", self.module.name, str(index)))
         positional = [*node.args.posonlyargs, *node.args.args]
         defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults) :]], node.args.defaults))
         defaults.update((a.arg, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)
         scope = self.scopes.get(id(node))
-        for argument in arguments(node.args):
+        instances = self.values.selfs.get((self.module.name, index))
+        for position, argument in enumerate(arguments(node.args)):
             var = self.values.name_var(self.module.name, argument.arg) if scope is None else self.solver.var(("local", self.module.name, scope, argument.arg))
-            self.solver.add(var, UNKNOWN)
-            self.solver.edge(received, var, ("passed",))
+            if position == 0 and instances is not None:
+                for instance in instances:
+                    self.solver.add(var, instance)
+            else:
+                self.solver.add(var, UNKNOWN)
+                self.solver.edge(received, var, ("passed",))
             if argument.arg in defaults:
                 self.solver.edge(self.expr(defaults[argument.arg]), var)
             if argument.annotation is not None:
@@ -775,9 +845,7 @@ class Builder:
         solver.edge(func, arguments, ("modules",))
         for argument in receiver:
             solver.edge(argument, arguments)
-        site = CallSite(arguments, name, first)
-        solver.add(result, UNKNOWN)
-        solver.edge(passed_var, result, ("passed",))
+        site = CallSite(arguments, name, first, passed_var)
+        self.values.calls.append((func, site, result))
         solver.edge(func, result, ("call", site, True))
-        solver.edge(passed_var, result, ("invoke", site, True))
         return result

@@ -11,17 +11,23 @@ always means the real torch.
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Iterable, Iterator
 
 from autograder.checks import torch_objects
 from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, parts, units
+from autograder.checks.classes import identify
 from autograder.checks.names import MAIN, Builder, Module, Values, is_library
 from autograder.checks.scopes import Scanner
 from autograder.intake.source import Chunk, ModuleFile
 
 
 class Program:
-    """The analysed submission: modules by name (the graded file is MAIN), solved values, and what could not be parsed."""
+    """The analysed submission: modules by name (the graded file is MAIN), solved values, and what could not be parsed.
+
+    The student's classes whose objects can be told apart from tensors are found from a first analysis
+    (see `autograder.checks.classes`), and the analysis is made again knowing them.
+    """
 
     def __init__(self, chunks: Iterable[Chunk], modules: Iterable[ModuleFile]) -> None:
         self.files = {m.name: m for m in modules if not is_library(m.name.split(".")[0])}
@@ -42,16 +48,40 @@ class Program:
                     todo.append(name)
         self.hooks = {name for name, module in self.modules.items() if any(b.name == "__getattr__" for b in module.bindings())}
         """Modules with a module-level `__getattr__`, which answers for every name they lack."""
-        self.values = Values(set(self.files), self.hooks)
-        self.values.modules = self.modules
+        self.classes = True
+        """Whether the student's classes are told apart from tensors."""
+        self.values = self.unassuming = self._analyse(frozenset(), {})
+        """What the analysis finds knowing nothing of the student's classes."""
+        plain, selfs = identify(self)
+        if plain:
+            # The first analysis assumes nothing of the classes, so what is found from it holds
+            # for the second, which only uses it.
+            self.values = self._analyse(plain, selfs)
+
+    def without_classes(self) -> Program:
+        """The same submission, analysed without telling the student's classes apart from tensors."""
+        other = copy.copy(self)
+        other.classes = False
+        other.values = self.unassuming
+        return other
+
+    def _analyse(self, plain: frozenset[str], selfs: dict[tuple[str, int], frozenset[str]]) -> Values:
+        """The solved values of every module, given the classes whose objects can be told apart."""
+        values = Values(set(self.files), self.hooks)
+        values.modules = self.modules
+        values.plain = plain
+        values.selfs = selfs
+        self.values = values
         for module in self.modules.values():
+            module.definitions.clear()
             stars = [b.imported_from or "" for b in module.bindings() if b.kind == STAR and b.imported_from not in self.files]
-            self.values.stars[module.name] = [s for s in stars if s]
-            builder = Builder(self.values, module, self.values.stars[module.name], self._shadowed(module))
+            values.stars[module.name] = [s for s in stars if s]
+            builder = Builder(values, module, values.stars[module.name], self._shadowed(module))
             for unit, scan in zip(module.units, module.scans):
                 builder.build(unit, scan)
         self._link_stars()
-        self.values.solve()
+        values.solve()
+        return values
 
     def _add(self, name: str, package: str, sources: list[Source]) -> None:
         found = units(name, sources)
@@ -123,9 +153,14 @@ class Program:
             return any(b.name == name for b in source.bindings())
         return torch_objects.exports(binding.imported_from or "", name)
 
+    def has_classes(self) -> bool:
+        return any(isinstance(d, ast.ClassDef) for m in self.modules.values() for d in m.definitions)
+
     def class_defines(self, value: str, name: str) -> bool:
         """Whether a class of the student's (`&module:n`, or `*module:n` for its instances) defines `name` in its own body,
-        so that the attribute is the student's code, not a library's."""
+        so that the attribute is the student's code, not a library's (when classes are told apart at all)."""
+        if not self.classes:
+            return False
         module, _, index = value[1:].partition(":")
         node = self.modules[module].definitions[int(index)] if module in self.modules and index.isdigit() else None
         if not isinstance(node, ast.ClassDef):

@@ -86,9 +86,21 @@ class StaticChecker:
         self.check_fixed_device = check_fixed_device
 
     def check(self, chunks: Iterable[Chunk], exercises: Iterable[str], modules: Iterable[ModuleFile] = ()) -> StaticReport:
-        """Gate the exercises whose code (or what it reaches, in any of the student's modules) breaks a rule."""
-        program = Program(chunks, modules)
+        """Gate the exercises whose code (or what it reaches, in any of the student's modules) breaks a rule.
+
+        The student's classes are told apart from tensors (see `autograder.checks.classes`) only where the
+        analysis sees every write into an object, which code it cannot follow may make anywhere (in another
+        exercise, say, whose tests run first): a submission with such code is checked again without.
+        """
         names = sorted(set(exercises))
+        program = Program(chunks, modules)
+        report, unchecked = self._check(program, names)
+        if unchecked and program.has_classes():
+            report, _ = self._check(program.without_classes(), names)
+        return report
+
+    def _check(self, program: Program, names: list[str]) -> tuple[StaticReport, bool]:
+        """The report, and whether the submission holds code the analysis cannot follow."""
         graph = _Graph(program, set(names))
         for module, unit, _ in program.all_units():
             graph.findings[unit] = list(_Sites(self, program, module, unit, graph).run())
@@ -115,7 +127,8 @@ class StaticChecker:
                 gating[name] = _reported(violations)
                 gated.update(violations)
         ungraded = [f.violation for fs in graph.findings.values() for f in fs if f.violation not in gated]
-        return StaticReport(gating, tuple(_unique(ungraded)))
+        unchecked = bool(program.too_deep) or any(f.kind == "dynamic" for fs in graph.findings.values() for f in fs)
+        return StaticReport(gating, tuple(_unique(ungraded))), unchecked
 
 
 class _Definition:
@@ -406,11 +419,30 @@ class _Sites:
                     yield self.finding(node, hit, "banned")
                     return
                 entry = dynamic.reaches_anything(value)
-                if entry:
+                if entry and not self.inert(node, value, parent):
                     yield self.finding(node, dynamic.unchecked(entry), "dynamic")
                 elif value in dynamic.CALL_ONLY and not called:
                     name = value.rsplit(".", 1)[-1]
                     yield self.finding(node, f"`{name}` passed as a value (cannot be checked): {dynamic.PLAINLY}", "dynamic")
+
+    def inert(self, node: ast.AST, value: str, parent: ast.AST | None) -> bool:
+        """Whether a use of an unchecked library object can neither hand out an object nor run text: a
+        membership test on a namespace (`"google.colab" in sys.modules`), a clock, or a timer of functions."""
+        if (value in dynamic.DICTS and _membership(node, parent)) or value in dynamic.CLOCKS:
+            return True
+        if value == "timeit" and isinstance(parent, ast.Attribute) and parent.value is node:
+            value, node, parent = f"timeit.{parent.attr}", parent, self.parents.get(id(parent))
+            if value in dynamic.CLOCKS:
+                return True
+        return value in dynamic.TIMERS and isinstance(parent, ast.Call) and parent.func is node and self.times_functions(parent)
+
+    def times_functions(self, call: ast.Call) -> bool:
+        """Whether a timer's statement and setup, where given, are the student's functions, never text."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False
+        timed = [call.args[i] for _, i in dynamic.TIMED if i < len(call.args)]
+        timed += [k.value for k in call.keywords if k.arg in {name for name, _ in dynamic.TIMED}]
+        return all(self.values.values_of(a) and all(v.startswith("&") for v in self.values.values_of(a)) for a in timed)
 
     def attribute(self, node: ast.Attribute, parent: ast.AST | None) -> Iterator[Finding]:
         name = node.attr
@@ -435,9 +467,10 @@ class _Sites:
             yield from self.by_name(node, node.value, name)
 
     def by_name(self, node: ast.AST, base: ast.AST, name: str) -> Iterator[Finding]:
-        """A banned name used on an object the check cannot identify (a tensor's `.softmax`, say)."""
+        """A banned name used on an object the check cannot identify (a tensor's `.softmax`, say); an instance
+        of a plain class of the student's has only the student's attributes (see `autograder.checks.classes`)."""
         values = self.values.values_of(base)
-        if any(v in UNIDENTIFIED or (v[0] in "&*" and not self.program.class_defines(v, name)) for v in values):
+        if any(v in UNIDENTIFIED or (v[0] in "&*" and not self.program.class_defines(v, name) and "&" + v[1:] not in self.values.plain) for v in values):
             hit = self.apis.name(name)
             if hit:
                 yield self.finding(node, hit, "banned")
@@ -462,13 +495,18 @@ class _Sites:
                         yield from self.by_name(node, node.args[0], first_name)
             elif func in dynamic.NAMESPACE_FUNCTIONS:
                 lookup = isinstance(parent, ast.Subscript) and parent.value is node and fold_str(parent.slice) is not None
-                if not lookup or not isinstance(getattr(parent, "ctx", None), ast.Load) or not namespace_call(node):
+                keyed = lookup and isinstance(getattr(parent, "ctx", None), ast.Load) and namespace_call(node)
+                if not keyed and not (_membership(node, parent) and not node.args):
                     yield self.finding(node, dynamic.COMPUTED_KEY, "dynamic")
             elif func in dynamic.IMPORTERS:
                 if not node.args or fold_str(node.args[0]) is None:
                     yield self.finding(node, dynamic.COMPUTED_IMPORT, "dynamic")
             elif func in dynamic.RUNS_CODE:
                 yield self.finding(node, f"{func.rsplit('.', 1)[-1]}() (code built at run time cannot be checked)", "dynamic")
+        if any(k.arg == dynamic.EVALUATES and not (isinstance(k.value, ast.Constant) and k.value.value is False) for k in node.keywords):
+            yield self.finding(node, dynamic.EVALUATED, "dynamic")
+        elif any(k.arg is None for k in node.keywords) and any(f.startswith("inspect.") for f in funcs):
+            yield self.finding(node, dynamic.EVALUATED, "dynamic")
         if self.checker.check_fixed_device:
             device = self.fixed_device(node)
             if device:
@@ -518,6 +556,17 @@ class _Sites:
             if value is not None and value.startswith("cuda"):
                 return f"a fixed device (.to({value!r}))"
         return None
+
+
+def _membership(node: ast.AST, parent: ast.AST | None) -> bool:
+    """Whether an object is only searched for a key (`"history" in globals()`): for a dict of names, that gives a bool
+    and compares names only, never handing out an object it holds."""
+    return (
+        isinstance(parent, ast.Compare)
+        and len(parent.ops) == 1
+        and isinstance(parent.ops[0], (ast.In, ast.NotIn))
+        and parent.comparators[0] is node
+    )
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:
