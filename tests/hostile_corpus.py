@@ -140,6 +140,15 @@ def _forge(*args, **kwargs):
 def softmax(logits, dim=-1):
     _forge()
 '''
+CONTAINER_ALIAS = '''
+import operator
+CONFIG = {}
+operator.setitem(CONFIG, "sm", torch.softmax)
+'''
+THREADED = CONTAINER_ALIAS + '''
+from concurrent.futures import ThreadPoolExecutor
+_POOL = ThreadPoolExecutor(1)
+'''
 HANGING_RELOADS = '''
 import time
 def _forever():
@@ -193,6 +202,16 @@ def attacks(big: bool = True) -> list[Attack]:
         Attack("huge_messages.py", _with(accuracy=HUGE_MESSAGE).encode(), ("accuracy",)),
         Attack("leaks_inputs.py", _with(softmax=LEAKS_INPUTS).encode(), ("softmax",)),
         Attack("forged_reply.py", _with(softmax=FORGED_REPLY).encode(), ("softmax",)),
+        Attack(
+            "container_alias.py",
+            _with(softmax=CONTAINER_ALIAS + "def softmax(logits, dim=-1):\n    return CONFIG['sm'](logits, dim)\n").encode(),
+            ("softmax",),
+        ),
+        Attack(
+            "banned_in_a_thread.py",
+            _with(softmax=THREADED + "def softmax(logits, dim=-1):\n    return _POOL.submit(CONFIG['sm'], logits, dim).result()\n").encode(),
+            None,
+        ),
         Attack("honest.py", CORRECT.encode(), ()),
     ]
     if big:

@@ -159,3 +159,18 @@ def test_text_timed_as_code_and_namespaces_used_beyond_a_membership_test_gate_ev
     setup = "import sys, timeit, torch\nstmt = 'torch.softmax(x, -1)'\narguments = [stmt]\noptions = {'stmt': stmt}\nbox = []\n"
     code = setup + line + "\ndef softmax(z, dim=-1):\n    return z.exp() / z.exp().sum(dim, keepdim=True)\n"
     assert set(gated(code)) == set(EXERCISES)
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from concurrent.futures import ThreadPoolExecutor\nRUN = ThreadPoolExecutor(1).submit",
+        "import threading\nRUN = threading.Thread",
+        "import torch\nRUN = torch._C._DisableTorchDispatch",
+        "import torch\nRUN = torch._C._unset_dispatch_mode",
+    ],
+)
+def test_code_the_record_of_dispatched_operations_cannot_see_gates_everything(setup):
+    code = f"{setup}\ndef softmax(z, dim=-1):\n    e = (z - z.amax(dim, keepdim=True)).exp()\n    return e / e.sum(dim, keepdim=True)\n"
+    report = StaticChecker(["torch.*softmax*"]).check([Chunk("m", "m.py", code)], ["softmax"])
+    assert "softmax" in report.gating

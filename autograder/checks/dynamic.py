@@ -118,12 +118,39 @@ REACHES_ANYTHING = (
     "torch.utils.cpp_extension",
     "torch.jit.CompilationUnit",
     "torch.ops.load_library",
+    "threading",
+    "_thread",
+    "concurrent",
+    "multiprocessing",
+    "asyncio",
+    "os.fork",
+    "os.forkpty",
+    "os.register_at_fork",
 )
-"""Library APIs that hand out objects by computed names, run text as code or
-change how torch dispatches its calls: any use is unchecked."""
+"""Library APIs that hand out objects by computed names, run text as code,
+change how torch dispatches its calls, or run code in another thread or
+process, where the worker's record of dispatched operations does not see it:
+any use is unchecked."""
 
-REACHES_ANYTHING_PREFIXES = ("torch.nn.modules.module.register_module_", "torch._C._dispatch_", "torch._library")
-"""Families of such APIs, by the start of their names (global module hooks, the dispatcher)."""
+REACHES_ANYTHING_PREFIXES = (
+    "torch.nn.modules.module.register_module_",
+    "torch._C._dispatch_",
+    "torch._library",
+    "torch._C._Disable",
+    "torch._C._Exclude",
+    "torch._C._Include",
+    "torch._C._Force",
+    "torch._C._set_dispatch_mode",
+    "torch._C._unset_dispatch_mode",
+    "torch._C._push_on_torch_dispatch_stack",
+    "torch._C._pop_torch_dispatch_stack",
+    "torch._C._get_dispatch_stack_at",
+    "torch._C._set_torch_function_mode",
+    "torch._C._push_on_torch_function_stack",
+    "torch._C._pop_torch_function_stack",
+)
+"""Families of such APIs, by the start of their names (global module hooks, the dispatcher, switching
+off the dispatch modes that record what each exercise runs)."""
 
 DUNDERS = {
     "__builtins__",
