@@ -162,7 +162,7 @@ class _Stuck:
 def attacks(big: bool = True) -> list[Attack]:
     """The corpus; `big` adds the attacks that cost megabytes of disk."""
     corpus = [
-        Attack("pesters_its_graders.py", (CORRECT + SIGNALS_LATER).encode(), ()),
+        Attack("pesters_its_graders.py", (CORRECT + SIGNALS_LATER).encode(), None),
         Attack("kills_its_grader.py", _with(accuracy=KILLS_GRADER).encode(), None),
         Attack("deep_json.ipynb", ('{"cells": ' + "[" * 200_000 + "]" * 200_000 + "}").encode(), None),
         Attack("stacked_magics.ipynb", _notebook([_code_cell("%%time\n" * 20_000 + CORRECT)]).encode(), ()),
