@@ -8,8 +8,9 @@ from autograder.checks.devices import META
 from autograder.checks.static import StaticReport, Violation
 from autograder.config import load_config
 from autograder.errors import GraderError, UsageError
-from autograder.grading.session import GradingPlugin, TestDir, run_tests
+from autograder.grading.session import HIDDEN_DEATH, GradingPlugin, TestDir, failure_message, run_tests
 from autograder.results.model import Outcome
+from autograder.runner.errors import WorkerDied
 from autograder.runner.local import LocalSubmission
 
 CONFIG = """
@@ -162,3 +163,9 @@ def test_a_device_test_that_misuses_the_meta_device_is_the_instructors_problem(t
     config, dirs = make(tmp_path, tests=GPU_TEST.replace("submission, gpu", "submission, device").replace("(gpu,", "(device,"), config=CONFIG + "test_gpu = 0.5\n")
     with pytest.raises(UsageError, match="test_gpu: check.on_device cannot check f.3. on the meta device"):
         run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs, device=META)
+
+
+def test_a_hidden_test_does_not_show_how_the_worker_died():
+    died = WorkerDied("your code ended the worker process (exit status 217), e.g. with os._exit() or os.kill()")
+    assert failure_message(died, hidden=True) == HIDDEN_DEATH
+    assert "217" in failure_message(died, hidden=False)

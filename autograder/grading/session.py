@@ -29,7 +29,7 @@ from autograder.checks.static import StaticReport, Violation
 from autograder.config import AssignmentConfig
 from autograder.errors import GraderError, UsageError
 from autograder.results.model import Outcome, TestResult
-from autograder.runner.errors import StudentException, SubmissionError
+from autograder.runner.errors import StudentException, SubmissionError, WorkerDied
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def failure_message(exc: BaseException, hidden: bool) -> str:
         return exc.render(reveal_expected=not hidden)
     if isinstance(exc, StudentException):
         return exc.brief if hidden else str(exc)
+    if isinstance(exc, WorkerDied) and hidden:
+        return HIDDEN_DEATH
     if isinstance(exc, SubmissionError):
         return str(exc)
     if isinstance(exc, AssertionError):
@@ -94,6 +96,9 @@ def failure_message(exc: BaseException, hidden: bool) -> str:
         return first if hidden else str(exc)
     error = type(exc).__name__ if hidden else f"{type(exc).__name__}: {exc}"
     return f"the test could not use what your code returned ({error}); check the return type and shape against the exercise's docstring"
+
+
+HIDDEN_DEATH = "your code ended, crashed or killed the worker process running it (a hidden test shows no more than that)"
 
 
 def gate_message(exercise: str, violations: tuple[Violation, ...]) -> str:
