@@ -11,9 +11,6 @@ that student alone, so an interrupted run keeps everything it graded.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,22 +65,9 @@ def _setup(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> Ca
     return functools.partial(_grade_task, config, dirs, load_reference(reference))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a file whole or not at all: a reader never sees half a result."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _write(result: SubmissionResult, folder: Path) -> None:
-    _write_atomically(folder / "results.json", json.dumps(gradescope.to_json(result), indent=2) + "\n")
-    _write_atomically(folder / "feedback.md", feedback.render(result))
+    gradescope.write(result, folder / "results.json")
+    feedback.write(result, folder / "feedback.md")
 
 
 def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
@@ -124,9 +108,7 @@ def grade_class(
 
     def write_gradebook() -> None:
         ordered = [results[t.student] for t in tasks if t.student in results]
-        temporary = out / f".{GRADEBOOK}.{os.getpid()}"
-        gradebook.write(ordered, config.exercise_names, temporary)
-        os.replace(temporary, out / GRADEBOOK)
+        gradebook.write(ordered, config.exercise_names, out / GRADEBOOK)
 
     limits = config.limits
     budget = Budget(limits.submission_timeout_s, limits.submission_cpu_s, limits.grader_memory_bytes)

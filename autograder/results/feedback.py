@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.results import text
+from autograder.results.files import write_atomically
 from autograder.results.model import Outcome, SubmissionResult
 
 MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.SKIPPED: "SKIP"}
@@ -64,5 +65,4 @@ def render(result: SubmissionResult) -> str:
 
 
 def write(result: SubmissionResult, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(result), encoding="utf-8")
+    write_atomically(path, render(result))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.results import text
+from autograder.results.files import write_atomically
 from autograder.results.model import SubmissionResult
 
 
@@ -52,7 +53,4 @@ def to_json(result: SubmissionResult) -> dict[str, Any]:
 
 
 def write(result: SubmissionResult, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(to_json(result), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, json.dumps(to_json(result), indent=2) + "\n")

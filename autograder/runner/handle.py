@@ -174,7 +174,6 @@ class RemoteSubmission:
     _report: LoadReport | None = None
     _generation: int = 0
     _events: list[str] = field(default_factory=list)
-    _earlier_output: list[str] = field(default_factory=list)
     _retired: list[_Worker] = field(default_factory=list)
     _reloads: int = 0
     _muted: bool = False
@@ -193,8 +192,10 @@ class RemoteSubmission:
     @property
     def hidden_output_bytes(self) -> int:
         """How much the student's code printed after output stopped being kept."""
-        workers = self._retired + ([self._worker] if self._worker else [])
-        return sum(w.output.dropped for w in workers)
+        return sum(w.output.dropped for w in self._every_worker())
+
+    def _every_worker(self) -> list[_Worker]:
+        return self._retired + ([self._worker] if self._worker else [])
 
     def mute_output(self) -> None:
         """Stop keeping what the student's code prints, from now on (hidden tests start)."""
@@ -209,8 +210,7 @@ class RemoteSubmission:
 
     def output(self) -> str:
         """What the student's code printed, across every worker it ran in."""
-        current = [self._worker.output.text()] if self._worker else []
-        return "".join(self._earlier_output + current)
+        return "".join(w.output.text() for w in self._every_worker())
 
     def close(self) -> None:
         if self._worker is not None:
@@ -218,7 +218,6 @@ class RemoteSubmission:
 
     def _retire(self, worker: _Worker) -> None:
         worker.stop()
-        self._earlier_output.append(worker.output.text())
         self._retired.append(worker)
         self._worker = None
 
