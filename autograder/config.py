@@ -252,7 +252,7 @@ def _banned(raw: Table, names: tuple[str, ...], where: str) -> tuple[tuple[str, 
 
 
 def _points(raw: Table, where: str) -> dict[str, float]:
-    table = _section(raw, "points", where, required=True)
+    table = _section(raw, "points", where)
     points: dict[str, float] = {}
     for test, value in table.items():
         if not (_is_number(value) and math.isfinite(value) and value >= 0):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import math
 import os
 import sys
-from contextlib import redirect_stdout
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Generator
+from typing import Any, Generator, Iterator
 
 import pytest
 import torch
@@ -26,7 +27,7 @@ from autograder import checks as check
 from autograder.checks.devices import second_device
 from autograder.checks.failure import CheckFailure
 from autograder.checks.static import StaticReport, Violation
-from autograder.config import AssignmentConfig
+from autograder.config import CONFIG_NAME, AssignmentConfig
 from autograder.errors import GraderError, UsageError
 from autograder.results.model import Outcome, TestResult
 from autograder.runner.errors import StudentException, SubmissionError, WorkerDied
@@ -121,6 +122,26 @@ def _graded(item: pytest.Item) -> tuple[str, str] | None:
     return str(marker.kwargs.get("exercise") or marker.args[0]), str(marker.kwargs.get("title") or marker.args[1])
 
 
+def _marker_value(item: pytest.Item, key: str) -> Any:
+    marker = item.get_closest_marker("graded")
+    return None if marker is None else marker.kwargs.get(key)
+
+
+def _function(item: pytest.Item) -> str:
+    return str(getattr(item, "originalname", item.name))
+
+
+@contextmanager
+def _time_limit(submission: Any, seconds: float | None) -> Iterator[None]:
+    """Every call of student code within the block gets `seconds` (the test's own limit), if set."""
+    limit = getattr(type(submission), "time_limit", None)
+    if seconds is None or not callable(limit):
+        yield
+        return
+    with limit(submission, seconds):
+        yield
+
+
 class GradingPlugin:
     """The pytest plugin that connects tests to one submission."""
 
@@ -142,6 +163,7 @@ class GradingPlugin:
         self._recorded: list[tuple[int, TestResult]] = []
         self.problems: list[str] = []
         self.collected = 0
+        self.functions: set[str] = set()
         self._order: dict[str, int] = {}
         self._comparisons: dict[str, int] = {}
 
@@ -187,13 +209,28 @@ class GradingPlugin:
             title = title.format(**{k: _format_param(v) for k, v in params.items()})
         except (KeyError, IndexError) as exc:
             self.problems.append(f"{item.nodeid}: title refers to unknown parameter {exc}")
-        function = getattr(item, "originalname", item.name)
-        try:
-            points = self.config.points_for(function)
-        except UsageError as exc:
-            self.problems.append(str(exc))
-            points = 0.0
-        return exercise, title, points
+        return exercise, title, self._points(item)
+
+    def _points(self, item: pytest.Item) -> float:
+        """A test's points, declared once: in its marker or under [points], never both or neither."""
+        function = _function(item)
+        declared = _marker_value(item, "points")
+        where = f"{item.nodeid}: "
+        if declared is None:
+            try:
+                return self.config.points_for(function)
+            except UsageError as exc:
+                self.problems.append(f"{where}{exc}, or declare them in the test's marker: @graded(..., points=1)")
+                return 0.0
+        if function in self.config.points:
+            self.problems.append(
+                f"{where}points are declared both in @graded(..., points={declared!r}) and under [points] in "
+                f"{self.config.root / CONFIG_NAME}; keep one of the two"
+            )
+        if isinstance(declared, bool) or not isinstance(declared, (int, float)) or not math.isfinite(declared) or declared < 0:
+            self.problems.append(f"{where}@graded(..., points={declared!r}) must be a number >= 0")
+            return 0.0
+        return float(declared)
 
     def _record(self, item: pytest.Item, outcome: Outcome, output: str) -> None:
         exercise, title, points = self._describe(item)
@@ -224,6 +261,7 @@ class GradingPlugin:
         every student, gated or not, and every total has the same maximum.
         """
         self.collected = len(items)
+        self.functions = {_function(item) for item in items}
         self._order = {item.nodeid: index for index, item in enumerate(items)}
         gated = self.static.gating if self.static else {}
         keep: list[pytest.Item] = []
@@ -250,11 +288,27 @@ class GradingPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        with check.count_comparisons() as counter:
+        with check.count_comparisons() as counter, _time_limit(self._submission, self._timeout(item)):
             try:
                 return (yield)
             finally:
                 self._comparisons[item.nodeid] = counter.count
+
+    def _timeout(self, item: pytest.Item) -> float | None:
+        seconds = _marker_value(item, "timeout")
+        if seconds is None:
+            return None
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0 or not math.isfinite(seconds):
+            self.problems.append(f"{item.nodeid}: @graded(..., timeout={seconds!r}) must be a number of seconds > 0")
+            return None
+        return float(seconds)
+
+    def unused_points(self, functions: set[str]) -> list[str]:
+        """[points] keys that name no test: a typo there would silently change nothing."""
+        return [
+            f"{self.config.root / CONFIG_NAME}: [points] `{name}` names no test; remove it or fix its spelling"
+            for name in sorted(set(self.config.points) - functions)
+        ]
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -316,6 +370,8 @@ def run_tests(
     finally:
         _forget_test_modules(before, dirs)
     names = [r.name for r in plugin.results]
+    if only is None and _every_test_dir(config, dirs):
+        plugin.problems += plugin.unused_points(plugin.functions)
     plugin.problems += [f"two tests are named `{n}`; give them different titles" for n in sorted(set(names)) if names.count(n) > 1]
     if plugin.problems:
         raise UsageError(f"the tests of {config.name} have problems:\n" + "\n".join(plugin.problems))
@@ -326,6 +382,11 @@ def run_tests(
             f"the test session of {config.name} recorded {len(plugin.results)} results for {plugin.collected} tests:\n{_tail(log.getvalue())}"
         )
     return plugin.results
+
+
+def _every_test_dir(config: AssignmentConfig, dirs: list[TestDir]) -> bool:
+    ran = {d.path.resolve() for d in dirs}
+    return all(folder.resolve() in ran for folder in (config.public_tests, config.hidden_tests) if folder.is_dir())
 
 
 def _tail(text: str, lines: int = 20) -> str:

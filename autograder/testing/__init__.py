@@ -1,13 +1,14 @@
-"""What an assignment's test files import: the `graded` marker and the checks.
+"""What an assignment's test files import: the `graded` marker, the checks and known-good models.
 
     from autograder.testing import check, graded
 
-    @graded("softmax", "rows sum to 1 for shape {shape}")
+    @graded("softmax", "rows sum to 1 for shape {shape}", points=1)
     def test_softmax_rows_sum_to_one(submission, shape): ...
 
 Tests receive `submission` (the student's code, run elsewhere) and, in hidden
-tests, `reference` (the solution module). Points live in assignment.toml,
-keyed by the test function's name; a parametrized test earns them per case.
+tests, `reference` (the solution module). A test's points are declared once:
+in its `graded` marker, or under [points] in assignment.toml, keyed by the
+test function's name; a parametrized test earns them per case.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ from typing import Any, Callable, TypeVar
 import pytest
 
 from autograder import checks as check
+from autograder.runner.layers import Layers, build_layers, known_model
 
-__all__ = ["check", "graded"]
+__all__ = ["Layers", "build_layers", "check", "graded", "known_model"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def graded(exercise: str, title: str) -> Callable[[F], F]:
-    """Mark a test as grading `exercise`; `title` may use the test's parameters, e.g. `{dtype}`."""
-    mark: Callable[[F], F] = pytest.mark.graded(exercise=exercise, title=title)
+def graded(exercise: str, title: str, *, points: float | None = None, timeout: float | None = None) -> Callable[[F], F]:
+    """Mark a test as grading `exercise`; `title` may use the test's parameters, e.g. `{dtype}`.
+
+    `timeout` replaces the assignment's `call_timeout_s` for every call of
+    student code this test makes: a training test may need more, and a test
+    that a wrong loop would hang in should give up sooner.
+    """
+    mark: Callable[[F], F] = pytest.mark.graded(exercise=exercise, title=title, points=points, timeout=timeout)
     return mark

@@ -1,0 +1,1 @@
+"""Checks for hand-derived gradients: against the reference and against finite differences."""
