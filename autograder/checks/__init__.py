@@ -39,6 +39,9 @@ __all__ = [
     "no_grad",
     "raises",
     "that",
+    "gradients",
+    "models",
+    "training",
 ]
 
 DEVICE_HINT = "create new tensors with device=x.device (or torch.*_like) instead of a fixed device"
@@ -65,7 +68,8 @@ def count_comparisons() -> Iterator[Comparisons]:
         _comparisons.reset(token)
 
 
-def _compared() -> None:
+def record_comparison() -> None:
+    """Count a value comparison that a check family makes its own way (not through `close`)."""
     counter = _comparisons.get()
     if counter is not None:
         counter.count += 1
@@ -247,7 +251,7 @@ def close(
     must also agree in shape. NaN and infinities in `got` are reported on
     their own, because they point at overflow rather than at a wrong formula.
     """
-    _compared()
+    record_comparison()
     if not isinstance(expected, torch.Tensor):
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()
@@ -337,3 +341,6 @@ def raises(
         ) from None
     raise CheckFailure(f"{what} should raise {exc_type.__name__}, but returned normally", inputs=inputs, hint=hint)
 
+
+
+from autograder.checks import gradients, models, training  # noqa: E402  (families built on the checks above)
