@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from autograder import checks as check
-from autograder.checks.devices import second_device
+from autograder.checks.devices import META
 from autograder.checks.failure import CheckFailure
 from autograder.checks.static import StaticReport, Violation
 from autograder.config import CONFIG_NAME, AssignmentConfig
@@ -360,7 +360,7 @@ def run_tests(
     A run that pytest could not finish is an error, never a shorter list of
     results: a test that never ran must not vanish from a student's total.
     """
-    plugin = GradingPlugin(config, submission, reference, dirs, static, device or second_device())
+    plugin = GradingPlugin(config, submission, reference, dirs, static, device or _second_device(submission))
     args = [*(only if only else [str(d.path) for d in dirs]), *PYTEST_ARGS, "--rootdir", str(config.root)]
     before = set(sys.modules)
     log = io.StringIO()
@@ -382,6 +382,13 @@ def run_tests(
             f"the test session of {config.name} recorded {len(plugin.results)} results for {plugin.collected} tests:\n{_tail(log.getvalue())}"
         )
     return plugin.results
+
+
+def _second_device(submission: Any) -> torch.device:
+    """The GPU where the student's code runs, if it has one (the worker decides), else meta."""
+    ask = getattr(type(submission), "gpu", None)
+    gpu = ask(submission) if callable(ask) else None
+    return gpu if isinstance(gpu, torch.device) else META
 
 
 def _every_test_dir(config: AssignmentConfig, dirs: list[TestDir]) -> bool:

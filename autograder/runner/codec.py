@@ -3,7 +3,9 @@
 A value becomes a JSON tree plus a list of tensors; the tensors travel as one
 `torch.save` blob and are read back with `torch.load(weights_only=True)`, so
 decoding never runs code chosen by the sender. Objects that are not plain
-data (a student's model, say) stay in the worker and cross as handles.
+data (a student's model, say) stay in the worker and cross as handles, and a
+test's function passed to student code crosses as a callback: a number that
+the worker calls back through the trusted side, which runs the function.
 
 The worker runs student code, so its replies are hostile bytes until checked.
 Decoding follows a strict schema with small caps, and every failure is a
@@ -248,6 +250,11 @@ def _decode(tree: Tree, tensors: list[torch.Tensor], from_handle: Callable[[dict
     if tag == "handle":
         if type(tree.get("id")) is not int or not set(tree) <= {TAG, "id", "type"} or not isinstance(tree.get("type", ""), str):
             raise ValueError("a handle must have an integer id and at most a type name")
+        return from_handle(tree)
+    if tag == "callback":
+        (number,) = _fields(tree, "id")
+        if type(number) is not int:
+            raise ValueError("a callback must have an integer id")
         return from_handle(tree)
     raise ValueError(f"unknown value tag {str(tag)[:40]!r}")
 

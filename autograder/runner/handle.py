@@ -19,11 +19,13 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Callable, Iterator, NoReturn, cast
 
 import torch
 
+from autograder.checks.devices import canonical
 from autograder.config import Limits
 from autograder.intake.definitions import definitions_only
 from autograder.intake.source import SubmissionSource
@@ -178,6 +180,8 @@ class RemoteSubmission:
     _reloads: int = 0
     _muted: bool = False
     _dispatched: dict[str, set[str]] = field(default_factory=dict)
+    _call_timeout: float | None = None
+    _cuda: int = 0
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -225,6 +229,36 @@ class RemoteSubmission:
         if name.startswith("_"):
             raise AttributeError(name)
         return RemoteCallable(self, {"op": "call", "name": name}, f"{name}()", name)
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Give each call of student code inside the block `seconds` instead of the assignment's limit."""
+        before, self._call_timeout = self._call_timeout, seconds
+        try:
+            yield
+        finally:
+            self._call_timeout = before
+
+    def gpu(self) -> torch.device | None:
+        """The GPU that device tests use: one the worker sees, and this process too, since tensors cross.
+
+        Asked of the worker, because a sandbox may hide the GPU from it; a
+        worker that cannot start has none.
+        """
+        try:
+            self._ensure_worker()
+        except SubmissionError:
+            return None
+        if self._cuda > 0 and torch.cuda.is_available():
+            return canonical("cuda")
+        return None
+
+    def known_model(self, layers: list[list[Any]], state_dict: dict[str, torch.Tensor] | None) -> "RemoteObject":
+        """A model built in the worker from torch's own layers (see `autograder.runner.layers`)."""
+        model = self.call({"op": "build", "layers": layers}, (state_dict,), {}, "the test's model", "")
+        if not isinstance(model, RemoteObject):
+            raise BadResult("the worker did not build the test's model")
+        return model
 
     def __enter__(self) -> "RemoteSubmission":
         return self
@@ -276,8 +310,10 @@ class RemoteSubmission:
         """
         assert worker.process.stdout is not None
         try:
-            frames.read_frame(worker.process.stdout.fileno(), time.monotonic() + STARTUP_TIMEOUT_S, MAX_FRAME_BYTES)
-        except (frames.FrameTimeout, frames.FrameClosed, frames.FrameTooLarge) as exc:
+            started = frames.read_frame(worker.process.stdout.fileno(), time.monotonic() + STARTUP_TIMEOUT_S, MAX_FRAME_BYTES)
+            cuda = codec.unpack(started)[0].get("cuda")
+            self._cuda = cuda if type(cuda) is int and cuda >= 0 else 0
+        except (frames.FrameTimeout, frames.FrameClosed, frames.FrameTooLarge, ValueError) as exc:
             worker.stop()
             last = worker.output.text().strip().splitlines()[-1:] or [type(exc).__name__]
             raise WorkerStartFailed(
@@ -348,23 +384,60 @@ class RemoteSubmission:
         self._events.append(event)
 
     def _exchange(
-        self, worker: _Worker, header: dict[str, Any], tensors: list[torch.Tensor], timeout: float, what: str
+        self,
+        worker: _Worker,
+        header: dict[str, Any],
+        tensors: list[torch.Tensor],
+        timeout: float,
+        what: str,
+        callbacks: "Callbacks | None" = None,
     ) -> tuple[dict[str, Any], list[torch.Tensor]]:
-        assert worker.process.stdin is not None and worker.process.stdout is not None
+        """Send one request and return its reply, answering the callbacks the worker makes meanwhile."""
         deadline = time.monotonic() + timeout
+        self._send(worker, header, tensors, deadline, timeout, what)
+        while True:
+            reply, tensors_back = self._receive(worker, deadline, timeout, what)
+            if reply.get("status") != "callback":
+                return reply, tensors_back
+            if callbacks is None:
+                self._fail(worker, f"{what} sent an unexpected request")
+                raise BadResult(f"{what} called back a function that the test did not pass")
+            try:
+                answer, tensors_out = callbacks.answer(reply, tensors_back, self._handle_in(worker, ""), self._handle_out(worker))
+            except BadResult:
+                self._fail(worker, f"{what} sent an unreadable request")
+                raise
+            self._send(worker, answer, tensors_out, deadline, timeout, what)
+
+    def _send(self, worker: _Worker, header: dict[str, Any], tensors: list[torch.Tensor], deadline: float, timeout: float, what: str) -> None:
+        assert worker.process.stdin is not None
         try:
             frames.write_frame(worker.process.stdin.fileno(), codec.pack(header, tensors), deadline)
+        except frames.FrameTimeout:
+            self._timed_out(worker, timeout, what)
+        except frames.FrameClosed:
+            self._died(worker, what)
+
+    def _timed_out(self, worker: _Worker, timeout: float, what: str) -> NoReturn:
+        self._fail(worker, f"{what} timed out")
+        raise CallTimeout(
+            f"{what} did not finish within {timeout:g} s and was stopped; look for an infinite loop or "
+            "work that grows much faster than the input"
+        ) from None
+
+    def _died(self, worker: _Worker, what: str) -> NoReturn:
+        message = worker.death_message()
+        self._fail(worker, f"{what}: {message}")
+        raise WorkerDied(message) from None
+
+    def _receive(self, worker: _Worker, deadline: float, timeout: float, what: str) -> tuple[dict[str, Any], list[torch.Tensor]]:
+        assert worker.process.stdout is not None
+        try:
             reply = frames.read_frame(worker.process.stdout.fileno(), deadline, MAX_FRAME_BYTES)
         except frames.FrameTimeout:
-            self._fail(worker, f"{what} timed out")
-            raise CallTimeout(
-                f"{what} did not finish within {timeout:g} s and was stopped; look for an infinite loop or "
-                "work that grows much faster than the input"
-            ) from None
+            self._timed_out(worker, timeout, what)
         except frames.FrameClosed:
-            message = worker.death_message()
-            self._fail(worker, f"{what}: {message}")
-            raise WorkerDied(message) from None
+            self._died(worker, what)
         except frames.FrameTooLarge as exc:
             self._fail(worker, f"{what} returned too much data")
             raise BadResult(f"{what} returned more data than allowed ({exc})") from None
@@ -374,27 +447,33 @@ class RemoteSubmission:
             self._fail(worker, f"{what} sent an unreadable reply")
             raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__})") from None
 
-    def call(self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str, owner: str) -> Any:
+    def call(
+        self, request: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], what: str, owner: str, label: str | None = None
+    ) -> Any:
         """Run one call in the worker; a function that keeps crashing, hanging or garbling its reply is not run again."""
         failures = self._failures.get(what, 0)
         if failures >= self.limits.max_failures_per_function:
             raise WorkerDied(f"not run: {what} already crashed, timed out or sent an unreadable reply {failures} times (see the first failure)")
         worker = self._ensure_worker()
         tensors: list[torch.Tensor] = []
+        callbacks = Callbacks()
         header = dict(request, owner=owner, exercises=list(self.exercises))
-        header["args"] = codec.encode(list(args), tensors, self._handle_out(worker))
-        header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
+        header["args"] = codec.encode(list(args), tensors, self._handle_out(worker, callbacks))
+        header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker, callbacks))
+        timeout = self._call_timeout or self.limits.call_timeout_s
         try:
-            reply, tensors_back = self._exchange(worker, header, tensors, self.limits.call_timeout_s, what)
+            reply, tensors_back = self._exchange(worker, header, tensors, timeout, what, callbacks)
         except SubmissionError:
             self._failures[what] = failures + 1
+            callbacks.raise_first_error()
             raise
+        callbacks.raise_first_error()
         for name, ops in replies.ops(reply).items():
             self._dispatched.setdefault(name, set()).update(ops)
         status = replies.status(reply)
         if status == "ok":
             try:
-                return codec.decode(reply.get("value"), tensors_back, lambda tree: RemoteObject(self, tree, worker.generation, owner))
+                return codec.decode(reply.get("value"), tensors_back, self._handle_in(worker, owner, label))
             except Exception as exc:  # noqa: BLE001
                 raise BadResult(f"{what} returned something the grader cannot read ({type(exc).__name__}: {replies.text(str(exc), 200)})") from None
         if status == "missing":
@@ -406,15 +485,29 @@ class RemoteSubmission:
             raise BadResult(f"{what} returned a value the grader cannot receive: {replies.text(reply.get('message'), 300)}")
         raise BadResult(f"{what} gave an unexpected reply")
 
-    def _handle_out(self, worker: _Worker) -> Any:
+    def _handle_out(self, worker: _Worker, callbacks: "Callbacks | None" = None) -> Callable[[Any], dict[str, Any]]:
+        """Objects of the worker go back as their handles, and the test's functions as callbacks."""
+
         def to_tree(value: Any) -> dict[str, Any]:
-            if not isinstance(value, RemoteObject):
-                raise codec.EncodeError(f"cannot send a {type(value).__name__} to the worker")
-            if value.generation != worker.generation:
-                raise SubmissionError("an object made by your code was lost when its worker was restarted")
-            return {codec.TAG: "handle", "id": value.handle_id}
+            if isinstance(value, RemoteObject):
+                if value.generation != worker.generation:
+                    raise SubmissionError("an object made by your code was lost when its worker was restarted")
+                return {codec.TAG: "handle", "id": value.handle_id}
+            if callable(value) and callbacks is not None:
+                return callbacks.add(value)
+            raise codec.EncodeError(f"cannot send a {type(value).__name__} to the worker")
 
         return to_tree
+
+    def _handle_in(self, worker: _Worker, owner: str, label: str | None = None) -> Callable[[dict[str, Any]], "RemoteObject"]:
+        """Handles the worker sends become remote objects; it may not send callbacks."""
+
+        def from_tree(tree: dict[str, Any]) -> RemoteObject:
+            if tree[codec.TAG] != "handle":
+                raise ValueError("the worker sent a callback")
+            return RemoteObject(self, tree, worker.generation, owner, label)
+
+        return from_tree
 
     def _missing_message(self, name: str) -> str:
         report = self.load_report()
@@ -440,22 +533,83 @@ class RemoteCallable:
 
 
 class RemoteObject:
-    """An object that lives in the worker (a student's model, say)."""
+    """An object that lives in the worker (a student's model, say).
 
-    def __init__(self, submission: RemoteSubmission, tree: dict[str, Any], generation: int, owner: str) -> None:
+    Reading an attribute asks the worker: plain data (`net.training`, a
+    weight tensor, a number) comes back as a copy, anything else (a layer, a
+    method) as another remote object, which can be called in turn.
+    `label` names it in messages the way the test reached it (`MLP.linear1`).
+    """
+
+    def __init__(self, submission: RemoteSubmission, tree: dict[str, Any], generation: int, owner: str, label: str | None = None) -> None:
         self._submission = submission
         self.handle_id = int(tree["id"])
         type_name = tree.get("type")
         self.type_name = replies.type_names([type_name])[0] if isinstance(type_name, str) else "object"
+        self.label = label or self.type_name
         self.generation = generation
         self.owner = owner
 
-    def __getattr__(self, name: str) -> RemoteCallable:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        request = {"op": "callmethod", "handle": self.handle_id, "name": name}
-        return RemoteCallable(self._submission, request, f"{self.type_name}.{name}()", self.owner)
+        request = {"op": "getattr", "handle": self.handle_id, "name": name}
+        label = f"{self.label}.{name}"
+        return self._submission.call(request, (), {}, label, self.owner, label)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = {"op": "callmethod", "handle": self.handle_id, "name": "__call__"}
-        return self._submission.call(request, args, kwargs, f"{self.type_name}(...)", self.owner)
+        return self._submission.call(request, args, kwargs, f"{self.label}(...)", self.owner)
+
+    def __repr__(self) -> str:
+        return f"<{self.label} in the worker>"
+
+
+class Callbacks:
+    """The test's functions passed in one call, and the first exception any of them raised.
+
+    The worker learns only the failing function's exception type: the
+    message might hold the test's expected values. The test sees the
+    exception itself once the call is over, as if it had called the
+    function directly.
+    """
+
+    def __init__(self) -> None:
+        self._functions: list[Callable[..., Any]] = []
+        self._error: BaseException | None = None
+
+    def add(self, function: Callable[..., Any]) -> dict[str, Any]:
+        self._functions.append(function)
+        return {codec.TAG: "callback", "id": len(self._functions) - 1}
+
+    def answer(
+        self,
+        request: dict[str, Any],
+        tensors: list[torch.Tensor],
+        from_tree: Callable[[dict[str, Any]], Any],
+        to_tree: Callable[[Any], dict[str, Any]],
+    ) -> tuple[dict[str, Any], list[torch.Tensor]]:
+        """Run the function the worker asked for, with its arguments as sent."""
+        number = request.get("id")
+        if type(number) is not int or not 0 <= number < len(self._functions):
+            raise BadResult("your code's call of the test's function could not be read")
+        try:
+            args = codec.decode(request.get("args", []), tensors, from_tree)
+            kwargs = codec.decode(request.get("kwargs", {}), tensors, from_tree)
+        except ValueError as exc:
+            raise BadResult(f"your code called the test's function with something the grader cannot read ({replies.text(str(exc), 200)})") from None
+        if type(args) is not list or type(kwargs) is not dict or not all(isinstance(k, str) for k in kwargs):
+            raise BadResult("your code's call of the test's function could not be read")
+        try:
+            result = self._functions[number](*args, **kwargs)
+            out: list[torch.Tensor] = []
+            return {"status": "ok", "value": codec.encode(result, out, to_tree)}, out
+        except Exception as exc:  # noqa: BLE001  (the test's own function; it is raised again after the call)
+            if self._error is None:
+                self._error = exc
+            return {"status": "raised", "error": type(exc).__name__}, []
+
+    def raise_first_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error

@@ -11,13 +11,26 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+import torch
+
+from autograder.checks.devices import second_device
 from autograder.runner.errors import MissingName, StudentException, type_names
+from autograder.runner.layers import build_layers
 
 
 @dataclass(frozen=True)
 class LocalSubmission:
     namespace: Mapping[str, Any]
     module: str
+
+    def known_model(self, layers: list[list[Any]], state_dict: dict[str, torch.Tensor] | None) -> torch.nn.Module:
+        """The test's model, built here as a worker would build it."""
+        return build_layers(layers, state_dict)
+
+    def gpu(self) -> torch.device | None:
+        """The code runs in this process, so this process's GPU is the one its tests use."""
+        device = second_device()
+        return None if device.type == "meta" else device
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):

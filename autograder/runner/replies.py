@@ -23,7 +23,7 @@ MAX_OWNERS = 64
 MAX_OP_NAME = 200
 STATUSES = frozenset({"started", "ready", "ok", "missing", "raised", "unsendable"})
 _TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OP_NAME = re.compile(r"torch\.ops\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?")
+_OP_NAME = re.compile(r"torch\.ops\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?|torch\.autograd\.(graph|backward)")
 
 
 def text(value: Any, limit: int) -> str:
@@ -75,7 +75,8 @@ def load_errors(header: dict[str, Any]) -> tuple[ErrorReport, ...]:
 
 def ops(header: dict[str, Any]) -> dict[str, frozenset[str]]:
     """The aten operations a call dispatched, as `torch.ops.aten.<name>.<overload>` paths,
-    by the function (an exercise) whose code dispatched them."""
+    and its use of autograd (`torch.autograd.graph`, `torch.autograd.backward`), by the
+    function (an exercise) whose code dispatched them."""
     value = header.get("ops")
     if not isinstance(value, dict):
         return {}

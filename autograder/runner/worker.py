@@ -33,8 +33,9 @@ import torch  # noqa: E402  (the descriptors must move before anything can print
 
 from autograder.runner import codec, frames, notebook_shims  # noqa: E402
 from autograder.runner.errors import type_names  # noqa: E402
+from autograder.runner.layers import build_layers  # noqa: E402
 from autograder.runner.memory_modules import MemoryModules  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes  # noqa: E402
 
 _handles: dict[int, Any] = {}
 MAX_OPS = 512
@@ -72,17 +73,67 @@ class OpRecord(TorchDispatchMode):
             frame = frame.f_back
         return self.owner
 
-    def __torch_dispatch__(self, func: Any, types_: Any, args: Any = (), kwargs: Any = None) -> Any:
+    def _note(self, op: str) -> None:
         if self.count < MAX_OPS:
-            op = f"torch.ops.{func.namespace}.{func._opname}.{func._overloadname}"
             found = self.ops.setdefault(self._exercise(), set())
             if op not in found:
                 found.add(op)
                 self.count += 1
+
+    def __torch_dispatch__(self, func: Any, types_: Any, args: Any = (), kwargs: Any = None) -> Any:
+        self._note(f"torch.ops.{func.namespace}.{func._opname}.{func._overloadname}")
+        if torch._C._current_autograd_node() is not None:
+            self._note(BACKWARD)
+        elif torch.is_grad_enabled() and _any_requires_grad(args):
+            self._note(GRAPH)
         return func(*args, **(kwargs or {}))
 
     def reply(self) -> dict[str, list[str]]:
         return {name: sorted(ops) for name, ops in self.ops.items()}
+
+
+BACKWARD = "torch.autograd.backward"
+"""Recorded for every operation a backward pass runs, so that autograd can be banned at run time."""
+GRAPH = "torch.autograd.graph"
+"""Recorded for an operation on a tensor that requires grad while grad mode is on: a graph is being built."""
+
+
+def _any_requires_grad(args: Any) -> bool:
+    for arg in args:
+        if isinstance(arg, torch.Tensor):
+            if arg.requires_grad:
+                return True
+        elif isinstance(arg, (list, tuple)) and any(isinstance(a, torch.Tensor) and a.requires_grad for a in arg):
+            return True
+    return False
+
+
+class Callback:
+    """A test's function, passed to student code: each call is answered by the trusted side.
+
+    The arguments go out as plain data and the result comes back the same
+    way, so the test can count and inspect the calls; the function itself
+    never crosses. The dispatch record is paused meanwhile: sending the
+    arguments is the grader's work, not the exercise's.
+    """
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with _disable_current_modes():
+            tensors: list[torch.Tensor] = []
+            header = {
+                "status": "callback",
+                "id": self.number,
+                "args": codec.encode(list(args), tensors, _to_handle),
+                "kwargs": codec.encode(kwargs, tensors, _to_handle),
+            }
+            _reply(header, tensors)
+            answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
+            if answer.get("status") != "ok":
+                raise RuntimeError(f"the test's function raised {answer.get('error', 'an exception')} when your code called it")
+            return codec.decode(answer.get("value"), tensors_in, _from_handle)
 
 
 def _to_handle(value: Any) -> dict[str, Any]:
@@ -91,6 +142,8 @@ def _to_handle(value: Any) -> dict[str, Any]:
 
 
 def _from_handle(tree: dict[str, Any]) -> Any:
+    if tree[codec.TAG] == "callback":
+        return Callback(int(tree["id"]))
     try:
         return _handles[int(tree["id"])]
     except KeyError:
@@ -186,12 +239,19 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
         return
     record = OpRecord(module, list(request.get("exercises", [])), str(request.get("owner", "")))
     try:
-        if request["op"] == "call":
-            target = getattr(module, request["name"])
+        op = request["op"]
+        if op == "build":
+            result = build_layers(request["layers"], *args)
+        elif op == "getattr":
+            with record:
+                result = getattr(_from_handle({codec.TAG: "handle", "id": request["handle"]}), request["name"])
         else:
-            target = getattr(_from_handle({"id": request["handle"]}), request["name"])
-        with record:
-            result = target(*args, **kwargs)
+            if op == "call":
+                target = getattr(module, request["name"])
+            else:
+                target = getattr(_from_handle({codec.TAG: "handle", "id": request["handle"]}), request["name"])
+            with record:
+                result = target(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
         _reply({"status": "raised", "error": _describe_error(exc, filenames), "ops": record.reply()})
         return
@@ -220,9 +280,17 @@ def _warm_up() -> None:
         torch.zeros(2).exp().sum()
 
 
+def _cuda_devices() -> int:
+    """How many GPUs this process sees: the worker's own fact, since a sandbox may hide them."""
+    try:
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except Exception:  # noqa: BLE001  (a broken driver means no usable GPU)
+        return 0
+
+
 def main() -> None:
     _warm_up()
-    _reply({"status": "started"})
+    _reply({"status": "started", "cuda": _cuda_devices()})
     header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
     _reply({"status": "ready", "errors": errors})
