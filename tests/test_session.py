@@ -169,3 +169,58 @@ def test_a_hidden_test_does_not_show_how_the_worker_died():
     died = WorkerDied("your code ended the worker process (exit status 217), e.g. with os._exit() or os.kill()")
     assert failure_message(died, hidden=True) == HIDDEN_DEATH
     assert "217" in failure_message(died, hidden=False)
+
+
+DECORATED = '''
+import torch
+from autograder.testing import check, graded
+
+@graded("f", "doubles", points=1.5)
+def test_doubles(submission):
+    check.close(submission.f(torch.tensor(2.0)), 4.0, what="f(2)", rtol=0, atol=1e-9)
+'''
+
+
+def test_points_declared_in_the_marker(tmp_path):
+    config, dirs = make(tmp_path, tests=DECORATED, config='module = "m"\n[exercises.f]\n')
+    results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+    assert [(r.name, r.score, r.max_score) for r in results] == [("f: doubles", 1.5, 1.5)]
+
+
+@pytest.mark.parametrize(
+    "config, tests, message",
+    [
+        ('module = "m"\n[exercises.f]\n[points]\ntest_doubles = 1\n', DECORATED, "declared both in @graded"),
+        ('module = "m"\n[exercises.f]\n', DECORATED.replace(", points=1.5", ""), "no points for test `test_doubles`"),
+        ('module = "m"\n[exercises.f]\n', DECORATED.replace("points=1.5", "points=-1"), "must be a number >= 0"),
+        ('module = "m"\n[exercises.f]\n[points]\ntest_dobles = 1\n', DECORATED, "`test_dobles` names no test"),
+        ('module = "m"\n[exercises.f]\n', DECORATED.replace("points=1.5", "points=1, timeout=0"), "timeout=0"),
+    ],
+)
+def test_points_are_declared_once_and_limits_are_checked(tmp_path, config, tests, message):
+    config, dirs = make(tmp_path, tests=tests, config=config)
+    with pytest.raises(UsageError, match=message):
+        run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+
+
+def test_a_tests_own_time_limit_applies_to_its_calls_only(tmp_path):
+    import time
+
+    from autograder.runner.handle import RemoteSubmission
+
+    from conftest import module_source
+
+    tests = DECORATED + '''
+
+@graded("f", "gives up quickly", points=1, timeout=1)
+def test_hangs(submission):
+    check.close(submission.hang(), 0.0, what="hang()", rtol=0, atol=0)
+'''
+    config, dirs = make(tmp_path, tests=tests, config='module = "m"\n[exercises.f]\n[limits]\ncall_timeout_s = 30\n')
+    code = "import time\ndef f(x):\n    return 2 * x\ndef hang():\n    while True:\n        time.sleep(0.01)\n"
+    started = time.monotonic()
+    with RemoteSubmission(module_source(code, "m.py"), "m", config.limits) as submission:
+        results = run_tests(config, submission, dirs)
+    assert [r.passed for r in results] == [True, False]
+    assert "did not finish within 1 s" in results[1].output
+    assert time.monotonic() - started < 20
