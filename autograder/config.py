@@ -128,6 +128,7 @@ class Exercise:
     name: str
     title: str
     prose: str
+    try_it: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,11 +227,12 @@ def _exercise(name: str, value: object, where: str) -> Exercise:
     where = f"{where} [exercises.{name}]"
     _identifier(name, where)
     spec = _table(value, where)
-    _known_keys(spec, ("title", "prose"), where)
+    _known_keys(spec, ("title", "prose", "try_it"), where)
     return Exercise(
         name=name,
         title=_optional(spec, "title", _string, where, name),
         prose=_optional(spec, "prose", _string, where, "").strip(),
+        try_it=_optional(spec, "try_it", _string, where, "").strip(),
     )
 
 

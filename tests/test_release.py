@@ -194,3 +194,50 @@ def test_graded_test_the_release_cannot_list_is_a_usage_error(tmp_path, decorate
     course = _tiny_course(tmp_path, "from autograder.testing import graded\n" + decorated)
     with pytest.raises(UsageError, match=message):
         release(course, [])
+
+
+SHARED_CONFTEST = '''import pytest
+
+
+@pytest.fixture
+def numbers():
+    return [1, -3, 7]
+'''
+
+CONFTEST_TESTS = '''from autograder.testing import check, graded
+
+
+@graded("double", "doubles a few numbers", points=1)
+def test_double_numbers(submission, numbers):
+    for x in numbers:
+        check.close(submission.double(x), 2 * x, what="double(x)", inputs=f"x = {x}", rtol=0, atol=0)
+'''
+
+
+def test_conftest_helpers_are_released_with_the_public_tests_and_hidden_ones_stay_behind(tmp_path):
+    course = _tiny_course(tmp_path, public_tests=CONFTEST_TESTS)
+    master = course / "assignments" / "01_tiny"
+    (master / "assignment.toml").write_text('module = "tiny"\n[exercises.double]\n[exercises.triple]\n')
+    (master / "tests" / "conftest.py").write_text(SHARED_CONFTEST)
+    (master / "tests" / "hidden").mkdir()
+    (master / "tests" / "hidden" / "conftest.py").write_text("SECRET = 42\n")
+    release(course, [])
+    template = course / "student_template" / "01_tiny"
+    assert (template / "tests" / "conftest.py").read_text() == SHARED_CONFTEST
+    assert not (template / "tests" / "hidden").exists()
+    shutil.copy(course / "reference" / "01_tiny" / "tiny.py", template / "tiny.py")
+    result = run_cli("check", str(template), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "public total  1 / 1" in result.stdout
+
+
+def test_a_try_it_cell_follows_the_exercises_check_cell(tmp_path):
+    course = _tiny_course(tmp_path)
+    config = course / "assignments" / "01_tiny" / "assignment.toml"
+    config.write_text(config.read_text().replace("[exercises.double]\n", '[exercises.double]\ntry_it = "print(double(21))"\n'))
+    release(course, [])
+    for folder, checked in (("student_template", True), ("reference", False)):
+        cells = [c.source for c in nbformat.read(course / folder / "01_tiny" / "tiny.ipynb", as_version=4).cells]
+        at = cells.index("print(double(21))")
+        assert cells[at - 1] == ('grader.check("double")' if checked else cells[at - 1])
+        assert cells[at - 1].startswith("def double(") != checked

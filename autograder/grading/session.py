@@ -49,7 +49,7 @@ def _forget_test_modules(before: set[str], dirs: list[TestDir]) -> None:
     rootdir, so without this a later run of another assignment's (or an
     edited) test file with the same relative path would reuse a stale module.
     """
-    roots = [d.path.resolve() for d in dirs]
+    roots = [d.path.resolve() for d in dirs] + [d.path.resolve().parent for d in dirs if (d.path.parent / "conftest.py").is_file()]
     dropped: list[str] = []
     for name in set(sys.modules) - before:
         file = getattr(sys.modules[name], "__file__", None)

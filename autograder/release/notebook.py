@@ -1,7 +1,9 @@
 """The assignment notebook, built with nbformat from the module and the config.
 
 Cells: the intro, a set-up cell (the module's imports and otter's grader),
-then per exercise its prose, its code and a `grader.check(...)` cell. Cell ids
+then per exercise its prose, its code, a `grader.check(...)` cell and, where
+the config has one, a `try_it` cell that puts the function to use (a loss
+curve to look at, say), as a lab would. Cell ids
 are derived from the cell's place, so a release is byte-for-byte repeatable.
 """
 
@@ -51,6 +53,8 @@ def build_notebook(config: AssignmentConfig, module_source: str, with_checks: bo
         cells.append(nbformat.v4.new_code_cell(code))
         if exercise is not None and with_checks:
             cells.append(nbformat.v4.new_code_cell(f'grader.check("{exercise.name}")'))
+        if exercise is not None and exercise.try_it:
+            cells.append(nbformat.v4.new_code_cell(exercise.try_it))
     if with_checks:
         cells.append(
             nbformat.v4.new_markdown_cell(
