@@ -1,8 +1,8 @@
 """Benchmark: grading a class of N submissions, against the cost of one `import torch`.
 
-    .venv/bin/python bench/grade_class.py [--students 30] [--jobs N]
+    .venv/bin/python bench/grade_class.py [--assignment 02_classification] [--students 30] [--jobs N]
 
-Builds a class by cycling through the bundled samples of 02_classification,
+Builds a class by cycling through the bundled samples of an assignment,
 grades it with the real pipeline and reports wall time per submission next to
 the time a fresh Python takes to import torch (the cost a warm worker pool is
 meant to remove). Run by hand; the numbers depend on the machine.
@@ -35,9 +35,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--assignment", default="02_classification")
     args = parser.parse_args()
 
-    config = load_assignment(COURSE, "02_classification")
+    config = load_assignment(COURSE, args.assignment)
     samples = sorted(p for p in config.samples_dir.iterdir() if not p.name.startswith("."))
     with tempfile.TemporaryDirectory() as tmp:
         submissions, out = Path(tmp) / "class", Path(tmp) / "out"
