@@ -18,7 +18,7 @@ import signal
 import sys
 import traceback
 import types
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 
 PROTO_IN = os.dup(0)
@@ -41,7 +41,7 @@ _handles: dict[int, Any] = {}
 MAX_OPS = 512
 
 
-class OpRecord(TorchDispatchMode):
+class OpRecord(TorchDispatchMode):  # type: ignore[no-untyped-call]
     """The aten operations a call dispatches, named as `torch.ops.aten.<name>.<overload>`,
     by the exercise whose code dispatched them.
 
@@ -54,7 +54,7 @@ class OpRecord(TorchDispatchMode):
     """
 
     def __init__(self, module: types.ModuleType, exercises: list[str], owner: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.owner = owner
         self.codes: dict[CodeType, str] = {}
         for name in exercises:
@@ -65,7 +65,7 @@ class OpRecord(TorchDispatchMode):
         self.count = 0
 
     def _exercise(self) -> str:
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             name = self.codes.get(frame.f_code)
             if name is not None:
