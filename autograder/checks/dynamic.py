@@ -17,6 +17,9 @@ COMPUTED_KEY = f"namespace looked up by a computed key (cannot be checked): {PLA
 COMPUTED_IMPORT = f"import of a computed module name (cannot be checked): {PLAINLY}"
 TOO_DEEP = "code nested too deeply to check (cannot be checked): split the expression into steps"
 TOO_MANY = f"a name with too many possible values to follow (cannot be checked): {PLAINLY}"
+COMPUTED_KEYWORDS = "keyword arguments unpacked from a dict the check cannot read (cannot be checked): pass them by name, e.g. torch.zeros(3, dtype=x.dtype)"
+"""Where keyword arguments are banned, `f(**options)` may pass one: it gates the code that holds it, like a banned
+use (it can reach nothing but that call)."""
 
 NAME_FUNCTIONS = {"builtins.getattr", "builtins.setattr", "builtins.delattr"}
 """Builtins that take an attribute name as a string: checked when the name is a constant."""

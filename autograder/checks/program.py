@@ -12,14 +12,27 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Iterator
 
 from autograder.checks import torch_objects
 from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, parts, units
 from autograder.checks.classes import identify
 from autograder.checks.names import MAIN, Builder, Module, Values, is_library
-from autograder.checks.scopes import Scanner
+from autograder.checks.scopes import Scanner, inner_parts
 from autograder.intake.source import Chunk, ModuleFile
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A value a variable is set to by `=`, `:=` or an annotated assignment, in its unit, with the tests of the
+    `if` statements around it (either branch)."""
+
+    value: ast.expr
+    unit: Unit
+    tests: tuple[ast.expr, ...]
 
 
 class Program:
@@ -33,6 +46,7 @@ class Program:
         self.files = {m.name: m for m in modules if not is_library(m.name.split(".")[0])}
         self.modules: dict[str, Module] = {}
         self._by_name: dict[str, dict[str, list[Binding]]] = {}
+        self._assigned: dict[Hashable, list[Assignment]] = {}
         self.too_deep: list[Chunk] = []
         main_sources, deep = parse(chunks)
         self.too_deep += deep
@@ -153,6 +167,25 @@ class Program:
             return any(b.name == name for b in source.bindings())
         return torch_objects.exports(binding.imported_from or "", name)
 
+    def assignments(self, name: ast.Name, unit: Unit) -> tuple[Hashable, list[Assignment]]:
+        """The assignments of the variable a name reads in `unit` (a local variable or a module-level name), and a
+        key for that variable. Other bindings (parameters, loops, imports) set no value that is written out."""
+        scan = self.modules[unit.module].scans[unit.index]
+        scope = scan.locals.get(id(name))
+        key = (unit.module, scope, name.id)
+        if key not in self._assigned:
+            found: list[Assignment] = []
+            if scope is None:
+                for binding in self.bindings(unit.module, name.id):
+                    tests = tuple(b.test for b in binding.unit.blocks if isinstance(b, ast.If))
+                    found += _assigned(parts(binding.unit), binding.unit, tests, binding.node)
+            else:
+                function = next((f for f in ast.walk(unit.statement) if scan.scopes.get(id(f)) == scope), None)
+                if function is not None:
+                    found = _assigned(inner_parts(function), unit, (), name.id)
+            self._assigned[key] = found
+        return key, self._assigned[key]
+
     def has_classes(self) -> bool:
         return any(isinstance(d, ast.ClassDef) for m in self.modules.values() for d in m.definitions)
 
@@ -182,3 +215,29 @@ class Program:
 def _imports_by_name(node: ast.Call) -> bool:
     func = node.func
     return (isinstance(func, ast.Name) and func.id == "__import__") or (isinstance(func, ast.Attribute) and func.attr == "import_module")
+
+
+def _assigned(roots: Iterable[ast.AST], unit: Unit, tests: tuple[ast.expr, ...], target: ast.AST | str) -> list[Assignment]:
+    """The assignments under `roots` of `target`, each with the `if` tests around it: a binding's node (a target
+    or a `:=` expression) anywhere, or a local variable by its name in the code of its own scope (nested functions
+    and classes left out)."""
+    found: list[Assignment] = []
+    todo: list[tuple[ast.AST, tuple[ast.expr, ...]]] = [(root, tests) for root in roots]
+    while todo:
+        node, around = todo.pop()
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            targets = [node.target]
+        if isinstance(target, str):
+            hit = any(isinstance(t, ast.Name) and t.id == target for t in targets)
+        else:
+            hit = bool(targets) and (node is target or any(t is target for t in targets))
+        if hit:
+            found.append(Assignment(node.value, unit, around))  # type: ignore[attr-defined]
+        for child in ast.iter_child_nodes(node):
+            if not (isinstance(target, str) and isinstance(child, SCOPES)):
+                inside = isinstance(node, ast.If) and child is not node.test
+                todo.append((child, (*around, node.test) if inside else around))  # type: ignore[attr-defined]
+    return found

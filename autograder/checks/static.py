@@ -19,6 +19,11 @@ facts about Python:
    changes every function, and so does code the check cannot follow at top
    level: those gate every exercise.
 
+A pattern ending in `=` bans a keyword argument of any call that may run
+library code (calls of the student's own functions pass their own
+parameters), given by name or unpacked from a dict whose keys are written
+out; `**options` with keys the check cannot read gates where it is.
+
 An exercise must be defined by a plain `def` (or `class`), the last binding
 of its name (see `autograder.checks.bindings`). Calling another exercise does
 not carry that exercise's banned uses over: each exercise pays for its own.
@@ -32,7 +37,7 @@ import ast
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal
+from typing import Hashable, Iterable, Iterator, Literal
 
 from autograder.checks import dynamic, torch_objects
 from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition, fold_str, parts
@@ -45,6 +50,9 @@ Key = tuple[str, str]
 Kind = Literal["banned", "dynamic", "shared"]
 UNIDENTIFIED = (UNKNOWN, CLASS, OVERFLOW)
 MAX_REPORTED = 20
+AVAILABILITY = {"is_available", "device_count"}
+"""Functions of torch's device modules (`torch.cuda.is_available`, `torch.backends.mps.is_available`) that a
+device chosen by availability depends on."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +110,9 @@ class StaticChecker:
     def _check(self, program: Program, names: list[str]) -> tuple[StaticReport, bool]:
         """The report, and whether the submission holds code the analysis cannot follow."""
         graph = _Graph(program, set(names))
+        devices = _Devices(program)
         for module, unit, _ in program.all_units():
-            graph.findings[unit] = list(_Sites(self, program, module, unit, graph).run())
+            graph.findings[unit] = list(_Sites(self, program, module, unit, graph, devices).run())
         for store in program.values.stores:
             shared = _shared_store(store.base, store.attribute, program, store.constant)
             if shared:
@@ -340,8 +349,9 @@ def _finding_in_chunk(chunk: Chunk) -> Finding:
 class _Sites:
     """The checks on every node of one unit."""
 
-    def __init__(self, checker: StaticChecker, program: Program, module: Module, unit: Unit, graph: _Graph) -> None:
+    def __init__(self, checker: StaticChecker, program: Program, module: Module, unit: Unit, graph: _Graph, devices: _Devices) -> None:
         self.checker = checker
+        self.devices = devices
         self.apis = checker.apis
         self.program = program
         self.values = program.values
@@ -396,6 +406,8 @@ class _Sites:
                         yield from self.by_name(node, namespace, key)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield from self.imports(node)
+        elif isinstance(node, ast.keyword) and self.apis.keywords and not self.own_call(parent):
+            yield from self.keyword(node)
 
     def _namespace_of(self, node: ast.Subscript) -> ast.AST | str | None:
         """For `x.__dict__[k]` and `vars(x)[k]`: `x`; for `globals()[k]`: this module's name; otherwise None."""
@@ -415,6 +427,8 @@ class _Sites:
                 yield self.finding(node, dynamic.TOO_MANY, "dynamic" if called else "banned")
             elif is_path(value):
                 hit = self.apis.path(value)
+                if hit and self.named_further(node, value, parent):
+                    continue
                 if hit:
                     yield self.finding(node, hit, "banned")
                     return
@@ -424,6 +438,17 @@ class _Sites:
                 elif value in dynamic.CALL_ONLY and not called:
                     name = value.rsplit(".", 1)[-1]
                     yield self.finding(node, f"`{name}` passed as a value (cannot be checked): {dynamic.PLAINLY}", "dynamic")
+
+    def named_further(self, node: ast.AST, value: str, parent: ast.AST | None) -> bool:
+        """Whether a banned module is only the start of a banned name read from it (`torch.autograd` in
+        `torch.autograd.grad`), which names the use better."""
+        return (
+            isinstance(parent, ast.Attribute)
+            and parent.value is node
+            and isinstance(parent.ctx, ast.Load)
+            and torch_objects.is_module(value)
+            and self.apis.path(f"{value}.{parent.attr}") is not None
+        )
 
     def inert(self, node: ast.AST, value: str, parent: ast.AST | None) -> bool:
         """Whether a use of an unchecked library object can neither hand out an object nor run text: a
@@ -457,6 +482,8 @@ class _Sites:
             if name not in dynamic.IPYTHON_SHIMS or not (isinstance(parent, ast.Call) and parent.func is node):
                 yield self.finding(node, dynamic.unchecked(f"get_ipython().{name}"), "dynamic")
         if not isinstance(node.ctx, ast.Load):
+            if id(node.value) not in self.flagged:
+                yield from self.by_name(node, node.value, name)
             return
         self.record_loads(node.value, name)
         if id(node.value) in self.flagged:
@@ -467,7 +494,8 @@ class _Sites:
             yield from self.by_name(node, node.value, name)
 
     def by_name(self, node: ast.AST, base: ast.AST, name: str) -> Iterator[Finding]:
-        """A banned name used on an object the check cannot identify (a tensor's `.softmax`, say); an instance
+        """A banned name read, called, set or deleted on an object the check cannot identify (a tensor's `.softmax`,
+        `.requires_grad = True`, say); an instance
         of a plain class of the student's has only the student's attributes (see `autograder.checks.classes`)."""
         values = self.values.values_of(base)
         if any(v in UNIDENTIFIED or (v[0] in "&*" and not self.program.class_defines(v, name) and "&" + v[1:] not in self.values.plain) for v in values):
@@ -493,6 +521,8 @@ class _Sites:
                     yield from self.check_values(node, self.values.values_of(node), parent)
                     if id(node) not in self.flagged:
                         yield from self.by_name(node, node.args[0], first_name)
+                else:
+                    yield from self.by_name(node, node.args[0], first_name)
             elif func in dynamic.NAMESPACE_FUNCTIONS:
                 lookup = isinstance(parent, ast.Subscript) and parent.value is node and fold_str(parent.slice) is not None
                 keyed = lookup and isinstance(getattr(parent, "ctx", None), ast.Load) and namespace_call(node)
@@ -511,6 +541,41 @@ class _Sites:
             device = self.fixed_device(node)
             if device:
                 yield self.finding(node, device, "banned")
+
+    def own_call(self, call: ast.AST | None) -> bool:
+        """Whether a call can only run functions of the student's, whose keywords name their own parameters (the
+        code that passes them on to a library is checked where it does)."""
+        if not isinstance(call, ast.Call):
+            return False
+        funcs = self.values.values_of(call.func)
+        return bool(funcs) and all(self.values.is_function(f) for f in funcs)
+
+    def keyword(self, node: ast.keyword) -> Iterator[Finding]:
+        """A banned keyword argument, given by name or unpacked from a dict whose keys are written out."""
+        names = [node.arg] if node.arg is not None else self.keys(node.value)
+        if names is None:
+            yield self.finding(node, dynamic.COMPUTED_KEYWORDS, "banned")
+            return
+        for name in names:
+            hit = self.apis.keyword(name)
+            if hit:
+                yield self.finding(node, hit, "banned")
+                return
+
+    def keys(self, node: ast.expr) -> list[str] | None:
+        """The keys of a dict unpacked as keyword arguments, when the code writes them out: a dict display with
+        constant keys, or `dict(name=...)` (whose own keywords are checked as such); None for any other dict."""
+        if isinstance(node, ast.Dict):
+            keys: list[str] = []
+            for key, value in zip(node.keys, node.values):
+                found = self.keys(value) if key is None else [k for k in [fold_str(key)] if k is not None] or None
+                if found is None:
+                    return None
+                keys += found
+            return keys
+        if isinstance(node, ast.Call) and not node.args and self.values.values_of(node.func) == {"builtins.dict"}:
+            return []
+        return None
 
     def ipython(self, node: ast.Name, parent: ast.AST | None) -> Iterator[Finding]:
         """`get_ipython()` is only checkable as the call IPython writes for a magic: `get_ipython().run_line_magic(...)`."""
@@ -541,21 +606,91 @@ class _Sites:
                 yield self.finding(node, hit, "banned")
 
     def fixed_device(self, node: ast.Call) -> str | None:
+        """A device written into the code (directly, or through names set to it) rather than taken from the
+        data, a parameter or the machine: `.to()` may name the CPU, to bring a result back."""
         for keyword in node.keywords:
             if keyword.arg == "device":
-                value = fold_str(keyword.value)
-                if value is not None:
-                    return f"a fixed device (device={value!r})"
+                found = self.fixed(keyword.value)
+                if found:
+                    return f"a fixed device (device={found[0]}{found[1]})"
         func = node.func
-        if "torch.device" in self.values.values_of(func) and node.args and fold_str(node.args[0]) is not None:
-            return f"a fixed device (torch.device({fold_str(node.args[0])!r}))"
+        if "torch.device" in self.values.values_of(func) and node.args:
+            found = self.fixed(node.args[0])
+            if found:
+                return f"a fixed device (torch.device({found[0]}){found[1]})"
         if isinstance(func, ast.Attribute) and func.attr == "cuda" and not any(is_path(v) for v in self.values.values_of(func.value)):
             return "a fixed device (.cuda())"
         if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
-            value = fold_str(node.args[0])
-            if value is not None and value.startswith("cuda"):
-                return f"a fixed device (.to({value!r}))"
+            found = self.fixed(node.args[0], "cuda")
+            if found:
+                return f"a fixed device (.to({found[0]}){found[1]})"
         return None
+
+    def fixed(self, node: ast.expr, prefix: str = "") -> tuple[str, str] | None:
+        """The first constant device (starting with `prefix`) an argument may be, as the message shows it: the
+        constant itself, or the argument as written and where it was set."""
+        for device, constant, unit in self.devices.constants(node, self.unit):
+            if not device.startswith(prefix):
+                continue
+            if any(n is constant for n in ast.walk(node)):
+                return repr(device), ""
+            where = f"line {constant.lineno}" if unit.source is self.unit.source else f"{unit.source.filename} line {constant.lineno}"
+            return ast.unparse(node), f", set to {device!r} at {where}"
+        return None
+
+
+class _Devices:
+    """Which constant devices an expression may be, following the names it reads to their assignments.
+
+    A device is fixed when written as a constant (`"cuda"`, also through a name set to one, or as the fallback
+    of `device or "cuda"`). A name is chosen by availability when any assignment of it sits under an `if` that
+    tests availability (`torch.cuda.is_available()`, also through a name set to it) or sets it to a value that
+    does: then none of its values is fixed, which accepts `if avail: dev = "cuda"` / `else: dev = "cpu"` and
+    `dev = "cuda"` / `if not avail: dev = "cpu"` alike. A parameter, a tensor's `.device` or a conditional
+    expression is a choice of the caller, the data or the code, never fixed.
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.found: dict[Hashable, list[tuple[str, ast.expr, Unit]]] = {}
+        self.chosen: dict[Hashable, bool] = {}
+
+    def constants(self, node: ast.expr, unit: Unit) -> list[tuple[str, ast.expr, Unit]]:
+        """Each constant device the expression may be, with the constant and its unit."""
+        value = fold_str(node)
+        if value is not None:
+            return [(value, node, unit)]
+        if isinstance(node, ast.BoolOp):
+            return [c for part in node.values for c in self.constants(part, unit)]
+        if not isinstance(node, ast.Name):
+            return []
+        key, assigned = self.program.assignments(node, unit)
+        if key not in self.found:
+            self.found[key] = []
+            if not self.by_availability(node, unit):
+                self.found[key] = [c for a in assigned for c in self.constants(a.value, a.unit)]
+        return self.found[key]
+
+    def by_availability(self, node: ast.Name, unit: Unit) -> bool:
+        """Whether a name is chosen by availability (a name met again while deciding is not)."""
+        key, assigned = self.program.assignments(node, unit)
+        if key not in self.chosen:
+            self.chosen[key] = False
+            self.chosen[key] = any(self.tests_availability(e, a.unit) for a in assigned for e in (a.value, *a.tests))
+        return self.chosen[key]
+
+    def tests_availability(self, expr: ast.expr, unit: Unit) -> bool:
+        values = self.program.values
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call) and any(_availability(v) for v in values.values_of(node.func)):
+                return True
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and self.by_availability(node, unit):
+                return True
+        return False
+
+
+def _availability(value: str) -> bool:
+    return is_path(value) and value.startswith("torch.") and value.rsplit(".", 1)[-1] in AVAILABILITY
 
 
 def _membership(node: ast.AST, parent: ast.AST | None) -> bool:

@@ -13,6 +13,10 @@ does on a machine without CUDA), and even `isinstance` can call a property.
 So a path is followed through module `__dict__`s and class `__dict__`s along
 the MRO only, with the raw descriptors of `type` and `ModuleType`, and only
 into modules already imported on the trusted side.
+
+Two kinds of patterns are not dotted paths: `Tensor.name` names a tensor
+method or attribute on any object the check cannot identify, and a pattern
+ending in `=` (`requires_grad=`) names a keyword argument of any call.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 TENSOR_PREFIX = "Tensor."
+KEYWORD_SUFFIX = "="
 TENSOR_PATHS = ("torch.Tensor.", "torch._C.TensorBase.", "torch._C._TensorBase.")
 MISSING = object()
 _MODULE_DICT: Any = vars(types.ModuleType)["__dict__"]
@@ -40,6 +45,16 @@ _NAMED_TYPES = (
     types.MethodWrapperType,
 )
 """Types that cannot be subclassed, so reading `__name__` on them runs no user code."""
+GRAD_MODES = (
+    "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.enable_grad",
+    "torch.autograd.grad_mode.inference_mode",
+    "torch.autograd.grad_mode.set_grad_enabled",
+)
+"""Context managers that only switch the recording of operations off or on, and compute no gradient. They live
+in `torch.autograd` but are public torch names (`torch.no_grad`) that code without autograd uses too, so a
+pattern reaches them only by the path the code spells (`torch.autograd.no_grad`) or by naming one exactly,
+never through their home module: banning `torch.autograd.*` leaves `torch.no_grad()` allowed."""
 
 
 def _is_module(obj: object) -> bool:
@@ -120,6 +135,8 @@ class BannedApis:
 
     def __init__(self, banned: Iterable[str]) -> None:
         banned = tuple(banned)
+        self.keywords = tuple(p[: -len(KEYWORD_SUFFIX)] for p in banned if p.endswith(KEYWORD_SUFFIX))
+        banned = tuple(p for p in banned if not p.endswith(KEYWORD_SUFFIX))
         self.methods = frozenset(p[len(TENSOR_PREFIX) :] for p in banned if p.startswith(TENSOR_PREFIX))
         self.patterns = tuple(p for p in banned if not p.startswith(TENSOR_PREFIX))
         names = {_name_pattern(p) for p in self.patterns} | set(self.methods)
@@ -149,6 +166,8 @@ class BannedApis:
             return None
         if any(obj is banned for banned in self._objects):
             return path
+        if any(obj is lookup(switch) for switch in GRAD_MODES):
+            return None
         canonical = _canonical(obj)
         if path.split(".")[0] != "torch" and (canonical is None or canonical.split(".")[0] != "torch"):
             return None
@@ -165,6 +184,12 @@ class BannedApis:
             return f"Tensor.{attribute}"
         if self._name_matches(attribute):
             return f"`.{attribute}` of an object the check cannot identify (a banned name)"
+        return None
+
+    def keyword(self, name: str) -> str | None:
+        """The message for a keyword argument `name=` of a call, when a keyword pattern bans it."""
+        if any(fnmatch.fnmatchcase(name, p) for p in self.keywords):
+            return f"{name}{KEYWORD_SUFFIX} (a banned keyword argument)"
         return None
 
 

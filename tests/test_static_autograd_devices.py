@@ -1,0 +1,228 @@
+"""Autograd banned by keyword, attribute and namespace patterns; devices chosen by availability, not hard-coded."""
+
+import textwrap
+
+import pytest
+
+from autograder.checks.static import StaticChecker
+from autograder.intake.source import Chunk
+
+BANNED = [
+    "torch.autograd",
+    "torch.autograd.*",
+    "torch.func",
+    "torch.func.*",
+    "Tensor.backward",
+    "Tensor.requires_grad",
+    "Tensor.requires_grad_",
+    "requires_grad=",
+]
+EXERCISES = ["derivative"]
+CANNOT_READ = "keyword arguments unpacked from a dict the check cannot read"
+
+
+def gated(code: str, banned: list[str] = BANNED) -> dict[str, list[str]]:
+    """The gated exercises with each violation as the student reads it (what, where, which line)."""
+    report = StaticChecker(banned).check([Chunk("main", "calculus.py", textwrap.dedent(code))], EXERCISES)
+    return {name: [v.describe() for v in uses] for name, uses in report.gating.items()}
+
+
+def at(line: int, code: str) -> str:
+    return f"at calculus.py line {line}: `{code}`"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("x.requires_grad_()\n    return x", "Tensor.requires_grad_ " + at(3, "x.requires_grad_()")),
+        ("x.requires_grad = True\n    return x", "Tensor.requires_grad " + at(3, "x.requires_grad = True")),
+        ("return x.requires_grad", "Tensor.requires_grad " + at(3, "return x.requires_grad")),
+        ("del x.requires_grad\n    return x", "Tensor.requires_grad " + at(3, "del x.requires_grad")),
+        ("setattr(x, 'requires_grad', True)\n    return x", "Tensor.requires_grad " + at(3, "setattr(x, 'requires_grad', True)")),
+        ("return torch.ones(3, requires_grad=True)", "requires_grad= (a banned keyword argument) " + at(3, "return torch.ones(3, requires_grad=True)")),
+        ("return torch.tensor(x.tolist(), requires_grad=True)", "requires_grad= (a banned keyword argument) " + at(3, "return torch.tensor(x.tolist(), requires_grad=True)")),
+        ("return torch.nn.Parameter(x, requires_grad=True)", "requires_grad= (a banned keyword argument) " + at(3, "return torch.nn.Parameter(x, requires_grad=True)")),
+        ("return x.clone().detach().requires_grad_(True)", "Tensor.requires_grad_ " + at(3, "return x.clone().detach().requires_grad_(True)")),
+        ("return torch.ones(3, **{'requires_grad': True})", "requires_grad= (a banned keyword argument) " + at(3, "return torch.ones(3, **{'requires_grad': True})")),
+        ("return torch.ones(3, **dict(requires_grad=True))", "requires_grad= (a banned keyword argument) " + at(3, "return torch.ones(3, **dict(requires_grad=True))")),
+        ("y = (x ** 3).sum()\n    y.backward()\n    return x.grad", "Tensor.backward " + at(4, "y.backward()")),
+        ("return torch.autograd.grad((x ** 3).sum(), x)[0]", "torch.autograd.grad " + at(3, "return torch.autograd.grad((x ** 3).sum(), x)[0]")),
+        ("return torch.func.grad(lambda t: (t ** 3).sum())(x)", "torch.func.grad " + at(3, "return torch.func.grad(lambda t: (t ** 3).sum())(x)")),
+        ("return torch.func.vmap(torch.sin)(x)", "torch.func.vmap " + at(3, "return torch.func.vmap(torch.sin)(x)")),
+        ("return torch.vmap(torch.sin)(x)", "torch.vmap (torch.func.vmap) " + at(3, "return torch.vmap(torch.sin)(x)")),
+        ("return torch.Tensor.backward(x.sum())", "torch.Tensor.backward " + at(3, "return torch.Tensor.backward(x.sum())")),
+    ],
+)
+def test_each_use_of_autograd_gates_with_its_line(body, expected):
+    found = gated(f"import torch\ndef derivative(x):\n    {body}")
+    assert list(found) == ["derivative"] and expected in found["derivative"], found
+    line = expected.split(" at calculus.py ")[1]
+    assert all(use.endswith(line) for use in found["derivative"]), found
+
+
+def test_importing_autograd_names_gates_at_the_import_and_the_use():
+    code = "from torch.autograd import grad\ndef derivative(x):\n    return grad((x ** 3).sum(), x)[0]"
+    assert gated(code) == {
+        "derivative": [
+            "torch.autograd.grad " + at(3, "return grad((x ** 3).sum(), x)[0]"),
+            "torch.autograd.grad " + at(1, "from torch.autograd import grad"),
+        ]
+    }
+
+
+def test_autograd_in_a_helper_gates_the_exercise_that_calls_it():
+    code = """
+    import torch
+    def _leaf(x):
+        return x.detach().requires_grad_(True)
+    def _grad_of(f, x):
+        y = f(_leaf(x)).sum()
+        y.backward()
+        return x.grad
+    def derivative(x):
+        return _grad_of(torch.sin, x)
+    """
+    assert sorted(gated(code)["derivative"]) == ["Tensor.backward " + at(7, "y.backward()"), "Tensor.requires_grad_ " + at(4, "return x.detach().requires_grad_(True)")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return torch.ones(3, **options)",
+        "return torch.ones(3, **{name: True})",
+        "return x.new_ones(3, **options)",
+    ],
+)
+def test_keyword_arguments_from_a_dict_the_check_cannot_read_gate(body):
+    code = f"import torch\ndef derivative(x, name='requires_grad', **options):\n    {body}"
+    found = gated(code)["derivative"]
+    assert len(found) == 1 and found[0].startswith(CANNOT_READ) and found[0].endswith(at(3, body)), found
+
+
+def test_keyword_arguments_from_a_dict_are_free_where_no_keyword_is_banned():
+    assert gated("import torch\ndef derivative(x, **options):\n    return torch.ones(3, **options)", ["Tensor.backward"]) == {}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # names that only sound like autograd
+        "def grad(f, x, h=1e-4):\n    return (f(x + h) - f(x - h)) / (2 * h)\ndef derivative(x):\n    g = grad(lambda t: t ** 3, x)\n    return g",
+        "def derivative(x):\n    info = {'requires_grad': False, 'backward': 'by hand'}\n    grad = 3 * x ** 2\n    return grad",
+        "def derivative(x):\n    print('no requires_grad=True, no .backward() here')\n    return 3 * x ** 2",
+        # grad mode switches are public torch names, not autograd computations
+        "import torch\ndef derivative(x):\n    with torch.no_grad():\n        return 3 * x ** 2",
+        "import torch\n@torch.no_grad()\ndef derivative(x):\n    return 3 * x ** 2",
+        "import torch\ndef derivative(x):\n    with torch.enable_grad():\n        return 3 * x ** 2",
+        "import torch\ndef derivative(x):\n    with torch.inference_mode():\n        return 3 * x ** 2",
+        "import torch\ndef derivative(x):\n    with torch.set_grad_enabled(False):\n        return 3 * x ** 2",
+        "from torch import no_grad\ndef derivative(x):\n    with no_grad():\n        return 3 * x ** 2",
+        # tensor operations torch implements in torch.functional, which `torch.func.*` does not name
+        "import torch\ndef derivative(x):\n    return torch.einsum('i,i->i', x, x) * 3 / torch.norm(x) * torch.norm(x)",
+        "def derivative(x):\n    return 3 * x.detach() ** 2",
+        # the student's own keyword, parameter and method names
+        "import torch\ndef scaled(x, requires_grad=False):\n    return x * 3\ndef derivative(x):\n    return scaled(x ** 2, requires_grad=True)",
+        "class Cube:\n    def forward(self, x):\n        self.x = x\n        return x ** 3\n    def backward(self, upstream):\n        return upstream * 3 * self.x ** 2\n"
+        "def derivative(x):\n    layer = Cube()\n    layer.forward(x)\n    return layer.backward(1.0)",
+        "class Box:\n    def __init__(self):\n        self.requires_grad = False\ndef derivative(x):\n    box = Box()\n    box.requires_grad = True\n    return 3 * x ** 2",
+    ],
+)
+def test_honest_code_is_not_gated(code):
+    assert gated(code) == {}
+
+
+def test_grad_mode_switches_stay_banned_where_a_pattern_names_them_exactly():
+    code = "import torch\ndef derivative(x):\n    with torch.autograd.grad_mode.no_grad():\n        return 3 * x ** 2"
+    assert gated(code, ["torch.no_grad"]) == {"derivative": ["torch.autograd.grad_mode.no_grad " + at(3, "with torch.autograd.grad_mode.no_grad():")]}
+
+
+def test_grad_mode_switches_spelled_through_autograd_name_autograd():
+    code = "import torch\ndef derivative(x):\n    with torch.autograd.no_grad():\n        return 3 * x ** 2"
+    assert gated(code) == {"derivative": ["torch.autograd.no_grad " + at(3, "with torch.autograd.no_grad():")]}
+
+
+def test_a_wildcard_on_autograd_leaves_the_grad_mode_switches_alone():
+    code = "import torch\n@torch.no_grad()\ndef derivative(x):\n    with torch.enable_grad(), torch.inference_mode():\n        return 3 * x ** 2"
+    assert gated(code, ["torch.autograd*", "torch.func*"]) == {}
+    uses = gated(code.replace("3 * x ** 2", "torch.autograd.grad(x.sum(), x)"), ["torch.autograd*"])["derivative"]
+    assert "torch.autograd.grad " + at(5, "return torch.autograd.grad(x.sum(), x)") in uses
+
+
+# devices
+
+CHOSEN = '"cuda" if torch.cuda.is_available() else "cpu"'
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        f"import torch\ndef derivative(x):\n    return torch.zeros(3, device={CHOSEN})",
+        f"import torch\ndef derivative(x):\n    device = torch.device({CHOSEN})\n    return torch.zeros(3, device=device) + x.to(device)",
+        f"import torch\ndef derivative(x, device=None):\n    device = device or ({CHOSEN})\n    return x.to(device)",
+        f"import torch\ndef derivative(x, device=None):\n    if device is None:\n        device = {CHOSEN}\n    return torch.ones(3, device=device) * x.to(device)",
+        "import torch\ndef derivative(x):\n    if torch.cuda.is_available():\n        dev = 'cuda'\n    else:\n        dev = 'cpu'\n    return x.to(dev) * torch.ones(3, device=dev)",
+        "import torch\ndef derivative(x):\n    dev = 'cuda'\n    if not torch.cuda.is_available():\n        dev = 'cpu'\n    return torch.ones(3, device=dev) * x.to(dev)",
+        "import torch\ndef derivative(x):\n    use_gpu = torch.cuda.is_available()\n    dev = 'cpu'\n    if use_gpu:\n        dev = 'cuda:0'\n    return x.to(dev)",
+        "def derivative(model, X, device):\n    model.to(device)\n    return model(X.to(device))",
+        f"import torch\nDEVICE = torch.device({CHOSEN})\ndef derivative(x):\n    return x.to(DEVICE) * torch.ones(3, device=DEVICE)",
+        "import torch\nif torch.cuda.is_available():\n    DEVICE = 'cuda'\nelse:\n    DEVICE = 'cpu'\ndef derivative(x):\n    return x.to(DEVICE)",
+        "import torch\ndef derivative(x):\n    return torch.zeros(3, device=x.device) + x.to('cpu').to(x.device)",
+    ],
+)
+def test_a_device_chosen_by_availability_or_given_is_accepted(code):
+    assert gated(code) == {}
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("def derivative(x):\n    return x.to('cuda')", "a fixed device (.to('cuda')) " + at(2, "return x.to('cuda')")),
+        ("def derivative(x):\n    return x.cuda()", "a fixed device (.cuda()) " + at(2, "return x.cuda()")),
+        ("import torch\ndef derivative(x):\n    return torch.zeros(3, device='cuda')", "a fixed device (device='cuda') " + at(3, "return torch.zeros(3, device='cuda')")),
+        (
+            "import torch\ndef derivative(x):\n    d = torch.device('cuda')\n    return torch.zeros(3, device=d)",
+            "a fixed device (torch.device('cuda')) " + at(3, "d = torch.device('cuda')"),
+        ),
+        (
+            "import torch\nDEVICE = torch.device('cuda')\ndef derivative(x):\n    return x.to(DEVICE)",
+            "a fixed device (torch.device('cuda')) " + at(2, "DEVICE = torch.device('cuda')"),
+        ),
+        (
+            "DEVICE = 'cuda'\ndef derivative(x):\n    return x.to(DEVICE)",
+            "a fixed device (.to(DEVICE), set to 'cuda' at line 1) " + at(3, "return x.to(DEVICE)"),
+        ),
+        (
+            "import torch\nDEVICE = 'cuda:0'\ndef derivative(x):\n    return torch.ones(3, device=DEVICE)",
+            "a fixed device (device=DEVICE, set to 'cuda:0' at line 2) " + at(4, "return torch.ones(3, device=DEVICE)"),
+        ),
+        (
+            "import torch\ndef derivative(x):\n    dev = 'cpu'\n    return torch.ones(3, device=dev) * x",
+            "a fixed device (device=dev, set to 'cpu' at line 3) " + at(4, "return torch.ones(3, device=dev) * x"),
+        ),
+        (
+            "import torch\nNAME = 'cuda'\ndef derivative(x):\n    return x * torch.ones(3, device=torch.device(NAME))",
+            "a fixed device (torch.device(NAME), set to 'cuda' at line 2) " + at(4, "return x * torch.ones(3, device=torch.device(NAME))"),
+        ),
+        (
+            "def derivative(x, device=None):\n    return x.to(device or 'cuda')",
+            "a fixed device (.to('cuda')) " + at(2, "return x.to(device or 'cuda')"),
+        ),
+        (
+            "import torch\nGPU = 'cuda'\nDEVICE = GPU\nif torch.cuda.is_available():\n    print('a GPU')\ndef derivative(x):\n    return x.to(DEVICE)",
+            "a fixed device (.to(DEVICE), set to 'cuda' at line 2) " + at(7, "return x.to(DEVICE)"),
+        ),
+    ],
+)
+def test_a_hard_coded_device_is_refused(code, expected):
+    assert gated(code) == {"derivative": [expected]}
+
+
+def test_a_fixed_device_outside_graded_code_is_only_reported():
+    code = "import torch\nDEVICE = 'cuda'\ndef derivative(x):\n    return 3 * x ** 2\nprint(derivative(torch.ones(2).to(DEVICE)))"
+    report = StaticChecker(BANNED).check([Chunk("main", "calculus.py", code)], EXERCISES)
+    assert report.gating == {}
+    assert [v.describe() for v in report.ungraded] == ["a fixed device (.to(DEVICE), set to 'cuda' at line 2) " + at(5, "print(derivative(torch.ones(2).to(DEVICE)))")]
+
+
+def test_devices_are_not_checked_when_switched_off():
+    assert StaticChecker(BANNED, check_fixed_device=False).check([Chunk("main", "calculus.py", "DEVICE = 'cuda'\ndef derivative(x):\n    return x.to(DEVICE)")], EXERCISES).gating == {}
