@@ -99,6 +99,11 @@ def test_keyword_arguments_from_a_dict_the_check_cannot_read_gate(body):
     assert len(found) == 1 and found[0].startswith(CANNOT_READ) and found[0].endswith(at(3, body)), found
 
 
+def test_a_keyword_pattern_bans_the_keyword_whatever_its_value_and_only_the_keyword():
+    code = "import torch\ndef derivative(x):\n    x.requires_grad_(x.requires_grad)\n    return torch.ones(3, requires_grad=False)"
+    assert gated(code, ["requires_grad="]) == {"derivative": ["requires_grad= (a banned keyword argument) " + at(4, "return torch.ones(3, requires_grad=False)")]}
+
+
 def test_keyword_arguments_from_a_dict_are_free_where_no_keyword_is_banned():
     assert gated("import torch\ndef derivative(x, **options):\n    return torch.ones(3, **options)", ["Tensor.backward"]) == {}
 
@@ -208,6 +213,10 @@ def test_a_device_chosen_by_availability_or_given_is_accepted(code):
             "a fixed device (.to('cuda')) " + at(2, "return x.to(device or 'cuda')"),
         ),
         (
+            "def derivative(x, device=None):\n    if device is None:\n        device = 'cuda'\n    return x.to(device)",
+            "a fixed device (.to(device), set to 'cuda' at line 3) " + at(4, "return x.to(device)"),
+        ),
+        (
             "import torch\nGPU = 'cuda'\nDEVICE = GPU\nif torch.cuda.is_available():\n    print('a GPU')\ndef derivative(x):\n    return x.to(DEVICE)",
             "a fixed device (.to(DEVICE), set to 'cuda' at line 2) " + at(7, "return x.to(DEVICE)"),
         ),
@@ -222,6 +231,14 @@ def test_a_fixed_device_outside_graded_code_is_only_reported():
     report = StaticChecker(BANNED).check([Chunk("main", "calculus.py", code)], EXERCISES)
     assert report.gating == {}
     assert [v.describe() for v in report.ungraded] == ["a fixed device (.to(DEVICE), set to 'cuda' at line 2) " + at(5, "print(derivative(torch.ones(2).to(DEVICE)))")]
+
+
+def test_a_device_set_in_another_cell_names_that_cell():
+    cells = ["import torch\nDEVICE = 'cuda'", "def derivative(x):\n    return x.to(DEVICE)"]
+    report = StaticChecker(BANNED).check([Chunk(f"cell {i}", f"calculus.ipynb cell {i}", c) for i, c in enumerate(cells)], EXERCISES)
+    assert [v.describe() for v in report.gating["derivative"]] == [
+        "a fixed device (.to(DEVICE), set to 'cuda' at calculus.ipynb cell 0 line 2) at calculus.ipynb cell 1 line 2: `return x.to(DEVICE)`"
+    ]
 
 
 def test_devices_are_not_checked_when_switched_off():

@@ -568,10 +568,16 @@ class _Sites:
         if isinstance(node, ast.Dict):
             keys: list[str] = []
             for key, value in zip(node.keys, node.values):
-                found = self.keys(value) if key is None else [k for k in [fold_str(key)] if k is not None] or None
-                if found is None:
-                    return None
-                keys += found
+                if key is None:
+                    inner = self.keys(value)
+                    if inner is None:
+                        return None
+                    keys += inner
+                else:
+                    name = fold_str(key)
+                    if name is None:
+                        return None
+                    keys.append(name)
             return keys
         if isinstance(node, ast.Call) and not node.args and self.values.values_of(node.func) == {"builtins.dict"}:
             return []
@@ -680,6 +686,7 @@ class _Devices:
         return self.chosen[key]
 
     def tests_availability(self, expr: ast.expr, unit: Unit) -> bool:
+        """Whether an expression calls a function of availability, or reads a name chosen by availability."""
         values = self.program.values
         for node in ast.walk(expr):
             if isinstance(node, ast.Call) and any(_availability(v) for v in values.values_of(node.func)):
