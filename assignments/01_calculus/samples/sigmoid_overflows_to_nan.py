@@ -1,0 +1,31 @@
+# Mistake: the sigmoid as exp(z) / (1 + exp(z)), the same function on paper, but
+# exp(z) overflows for large z and inf / inf is NaN. The derivative is written
+# without calling sigmoid, so the mistake stays in sigmoid.
+import torch
+
+
+def composite_derivative(x):
+    return 2 * (3 * x**3 + 2) * 9 * x**2
+
+
+def sigmoid(z):
+    e = torch.exp(z)
+    return e / (1 + e)
+
+
+def sigmoid_derivative(z):
+    e = torch.exp(-z.abs())
+    return e / (1 + e) ** 2
+
+
+def two_layer_forward(x, W1, b1, W2, b2):
+    return sigmoid(x @ W1.T + b1) @ W2.T + b2
+
+
+def two_layer_backward(x, y, W1, b1, W2, b2):
+    a = x @ W1.T + b1
+    h = sigmoid(a)
+    err = h @ W2.T + b2 - y
+    g = 2 * err / err.numel()
+    ga = (g @ W2) * sigmoid_derivative(a)
+    return {"loss": (err**2).mean(), "W1": ga.T @ x, "b1": ga.sum(0), "W2": g.T @ h, "b2": g.sum(0)}
