@@ -1,0 +1,194 @@
+"""Hidden train_classifier tests, all on known-good models (never the student's MLP).
+
+Full-batch training is deterministic, so its loss history and final weights
+are compared with the reference run from the same initial weights: a missing
+`zero_grad` still converges, but its second epoch already differs.
+Mini-batch training depends on how the shuffled order is drawn from the
+seeded generator and on how a short last batch is weighted, both the
+student's choice, so it is checked by properties that every honest choice
+has: the same seed gives the same run, another seed another run, each epoch
+takes N / batch_size steps, its loss is the mean over the data, and it
+learns.
+
+`model(x)` rather than `model.forward(x)` is checked statically: the
+assignment bans the attribute `.forward` in train_classifier. A hook that
+counts calls would need a function of the test to stay callable after the
+call that registered it, which the worker does not offer.
+"""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.testing import check, graded
+
+ZERO_GRAD_HINT = "call optimizer.zero_grad() before every loss.backward(): otherwise the gradients of earlier steps add up"
+DEVICE_HINT = "move the model with model.to(device) and the data with X.to(device), y.to(device)"
+
+
+def _mini_batch_run(submission, known, blobs, seed, layers_seed=5):
+    X, y = blobs(per_class=10, seed=3)
+    _, model = known(seed=layers_seed)
+    return submission.train_classifier(model, X, y, epochs=4, lr=0.2, batch_size=8, device="cpu", seed=seed), model, X, y
+
+
+@graded("train_classifier", "full-batch loss history equals the reference run ({epochs} epochs, lr={lr})", points=1)
+@pytest.mark.parametrize("epochs, lr", [(6, 0.1), (12, 0.5)])
+def test_full_batch_history(submission, reference, known, blobs, epochs, lr):
+    X, y = blobs(per_class=6, seed=1)
+    local, model = known(seed=epochs)
+    expected = reference.train_classifier(local, X, y, epochs=epochs, lr=lr, device="cpu")
+    got = submission.train_classifier(model, X, y, epochs=epochs, lr=lr, device="cpu")
+    inputs = f"24 points in four blobs, a 2-16-4 network, epochs={epochs}, lr={lr}, device='cpu'"
+    check.training.trajectory(got, expected, what="the loss history", rtol=1e-4, atol=1e-6, inputs=inputs, hint=ZERO_GRAD_HINT)
+
+
+@graded("train_classifier", "full-batch training ends with the reference run's weights", points=1)
+def test_full_batch_final_weights(submission, reference, known, blobs):
+    X, y = blobs(per_class=6, seed=2)
+    local, model = known(seed=21)
+    reference.train_classifier(local, X, y, epochs=10, lr=0.3, device="cpu")
+    submission.train_classifier(model, X, y, epochs=10, lr=0.3, device="cpu")
+    check.models.same_parameters(
+        model.state_dict(),
+        local.state_dict(),
+        what="the trained model's state_dict()",
+        rtol=1e-4,
+        atol=1e-6,
+        inputs="24 points in four blobs, a 2-16-4 network, epochs=10, lr=0.3, device='cpu'",
+        hint="train the model passed in, in place: torch.optim.SGD(model.parameters(), lr=lr), one step per batch",
+    )
+
+
+@graded("train_classifier", "default arguments: 200 full-batch epochs with lr=0.1 on the default device", points=1, timeout=20)
+def test_defaults(submission, reference, known, blobs):
+    X, y = blobs(per_class=3, seed=4)
+    local, model = known(seed=22)
+    expected = reference.train_classifier(local, X, y)
+    got = submission.train_classifier(model, X, y)
+    inputs = "12 points in four blobs, a 2-16-4 network, no other arguments"
+    check.training.trajectory(got, expected, what="the loss history", rtol=1e-3, atol=1e-5, inputs=inputs, hint="the defaults are epochs=200, lr=0.1, batch_size=None, device=None, seed=0")
+
+
+@graded("train_classifier", "mini-batches: the same seed gives the same run, and it learns", points=1)
+def test_mini_batch_same_seed(submission, known, blobs, accuracy):
+    first, _, _, _ = _mini_batch_run(submission, known, blobs, seed=7)
+    again, model, X, y = _mini_batch_run(submission, known, blobs, seed=7)
+    inputs = "two runs from the same initial weights, 40 points, batch_size=8, epochs=4, seed=7"
+    hint = "shuffle with a torch.Generator().manual_seed(seed) made once per call: torch.randperm(n, generator=g), or DataLoader(..., generator=g)"
+    check.training.trajectory(again, first, what="the second run's loss history", rtol=0, atol=1e-6, inputs=inputs, hint=hint)
+    check.close(accuracy(model.state_dict(), X, y), 1.0, what="the trained model's accuracy", inputs=inputs, rtol=0, atol=0.1)
+
+
+@graded("train_classifier", "mini-batches: another seed gives another shuffled order", points=1)
+def test_mini_batch_seed_changes_the_run(submission, known, blobs):
+    seed0, _, _, _ = _mini_batch_run(submission, known, blobs, seed=0)
+    seed1, _, _, _ = _mini_batch_run(submission, known, blobs, seed=1)
+    inputs = "two runs from the same initial weights, 40 points, batch_size=8, epochs=4, seeds 0 and 1"
+    for seed, history in ((0, seed0), (1, seed1)):
+        check.training.converges(history, what=f"the loss history for seed={seed}", factor=0.8, inputs=inputs)
+    check.that(
+        max(abs(a - b) for a, b in zip(seed0, seed1)) > 1e-5,
+        "seeds 0 and 1 give the same loss history: the batches do not depend on the seed",
+        inputs=inputs,
+        hint="draw a new shuffled order every epoch from torch.Generator().manual_seed(seed), and split it into batches of batch_size",
+    )
+
+
+@graded("train_classifier", "mini-batches: an epoch makes one SGD step per batch", points=1)
+def test_mini_batch_steps(submission, known, blobs):
+    X, y = blobs(per_class=16, seed=5)
+    local, model = known(seed=23)
+    before = {k: v.clone() for k, v in local.state_dict().items()}
+    loss = F.cross_entropy(local(X), y)
+    gradients = dict(zip((k for k, _ in local.named_parameters()), torch.autograd.grad(loss, list(local.parameters()))))
+    lr, steps = 0.002, 4
+    submission.train_classifier(model, X, y, epochs=1, lr=lr, batch_size=16, device="cpu", seed=3)
+    after = model.state_dict()
+    inputs = "64 points, batch_size=16 (4 batches), one epoch with a small lr=0.002"
+    for key, gradient in gradients.items():
+        # With a small step, each of the 4 steps moves a weight by about -lr times the full gradient,
+        # in whatever order the batches come: 4 steps move it 4 times as far as one full-batch step.
+        expected = -steps * lr * gradient
+        check.close(
+            after[key] - before[key],
+            expected,
+            what=f"how far one epoch moved {key}",
+            inputs=inputs,
+            rtol=0,
+            atol=0.1 * expected.abs().max().item(),
+            hint="with a batch_size, make one optimizer step per batch of batch_size rows, covering every row once per epoch",
+        )
+
+
+@graded("train_classifier", "mini-batches: an epoch's loss is the mean over all the data", points=1)
+def test_mini_batch_mean_loss(submission, known, blobs):
+    X, y = blobs(per_class=12, seed=6)
+    local, model = known(seed=24)
+    with torch.no_grad():
+        full = F.cross_entropy(local(X), y).item()
+    got = submission.train_classifier(model, X, y, epochs=3, lr=0.0, batch_size=12, device="cpu", seed=0)
+    check.training.trajectory(
+        got,
+        [full] * 3,
+        what="the loss history",
+        rtol=1e-5,
+        atol=1e-6,
+        inputs="48 points, batch_size=12 (4 batches of 12), lr=0.0 so that the weights never change",
+        hint="an epoch's loss is the mean of its batches' losses (or their size-weighted mean), not their sum or the last one",
+    )
+
+
+@graded("train_classifier", "mini-batches learn four blobs of points", points=1)
+def test_mini_batch_converges(submission, known, blobs, accuracy):
+    X, y = blobs(per_class=20, seed=7)
+    _, model = known(seed=25)
+    inputs = "80 points in four blobs, batch_size=16, epochs=12, lr=0.1, seed=2"
+    losses = submission.train_classifier(model, X, y, epochs=12, lr=0.1, batch_size=16, device="cpu", seed=2)
+    check.training.python_floats(losses, 12, what="train_classifier(...)", inputs=inputs)
+    check.training.converges(losses, what="the loss history", factor=0.3, inputs=inputs)
+    check.close(accuracy(model.state_dict(), X, y), 1.0, what="the trained model's accuracy", inputs=inputs, rtol=0, atol=0.05)
+
+
+@graded("train_classifier", "device='cpu' trains on the CPU and leaves the model there", points=1)
+def test_device_cpu(submission, reference, known, blobs):
+    X, y = blobs(per_class=4, seed=8)
+    local, model = known(seed=26)
+    expected = reference.train_classifier(local, X, y, epochs=5, lr=0.2, device="cpu")
+    got = submission.train_classifier(model, X, y, epochs=5, lr=0.2, device="cpu")
+    inputs = "16 points, epochs=5, lr=0.2, device='cpu'"
+    check.training.trajectory(got, expected, what="the loss history", rtol=1e-4, atol=1e-6, inputs=inputs)
+    check.models.parameters_on(model.state_dict(), "cpu", what="the model after train_classifier(..., device='cpu')", inputs=inputs, hint="use the device argument; pick a device yourself only when it is None")
+
+
+@graded("train_classifier", "device=None trains on the GPU when there is one, else on the CPU", points=1)
+def test_device_default(submission, reference, known, blobs, device):
+    where = "cpu" if device.type == "meta" else device
+    X, y = blobs(per_class=4, seed=9)
+    local, model = known(seed=27)
+    expected = reference.train_classifier(local, X, y, epochs=5, lr=0.2, device=where)
+    got = submission.train_classifier(model, X, y, epochs=5, lr=0.2)
+    inputs = f"16 points, epochs=5, lr=0.2, no device given, on a machine whose best device is {where}"
+    check.training.trajectory(got, expected, what="the loss history", rtol=1e-4, atol=1e-6, inputs=inputs)
+    check.models.parameters_on(
+        model.state_dict(), where, what="the model after train_classifier(...) without a device", inputs=inputs,
+        hint='device=None means "cuda" if torch.cuda.is_available() else "cpu"',
+    )
+
+
+@graded("train_classifier", "trains on the GPU as on the CPU ({mode})", points=1)
+@pytest.mark.parametrize("mode, batch_size", [("full batch", None), ("mini-batches of 8", 8)])
+def test_gpu_matches_cpu(submission, known, blobs, trusted, classes, gpu, mode, batch_size):
+    X, y = blobs(per_class=10, seed=10)
+    _, on_cpu = known(seed=28)
+    _, on_gpu = known(seed=28)
+    inputs = f"40 points on the CPU, the same initial weights, epochs=6, lr=0.3, seed=3, {mode}, device='cpu' and then device={str(gpu)!r}"
+    cpu_history = submission.train_classifier(on_cpu, X, y, epochs=6, lr=0.3, batch_size=batch_size, device="cpu", seed=3)
+    gpu_history = submission.train_classifier(on_gpu, X, y, epochs=6, lr=0.3, batch_size=batch_size, device=gpu, seed=3)
+    check.models.parameters_on(on_gpu.state_dict(), gpu, what=f"the model after train_classifier(..., device={str(gpu)!r})", inputs=inputs, hint=DEVICE_HINT)
+    hint = "draw the shuffled order from a CPU torch.Generator, so that the batches do not depend on the device"
+    check.training.trajectory(gpu_history, cpu_history, what="the GPU run's loss history", rtol=1e-3, atol=1e-5, inputs=inputs, hint=hint)
+    X_clear, cpu_classes = classes(trusted(on_cpu.state_dict()), X)
+    with torch.no_grad():
+        gpu_classes = trusted(on_gpu.state_dict())(X_clear).argmax(dim=1)
+    check.close(gpu_classes, cpu_classes, what="the classes the GPU-trained model predicts", inputs=inputs, rtol=0, atol=0, hint=hint)
