@@ -60,7 +60,7 @@ def gradient_descent_1d(
         g = df(x)
         if abs(g) < eps or steps >= max_steps:
             return x, steps
-        x = x - lr * g
+        x -= lr * g
         steps += 1
     # END SOLUTION
 
@@ -110,11 +110,10 @@ def fit_linear_regression(
     for _ in range(epochs):
         loss = ((w * x + b - y) ** 2).mean()
         losses.append(loss.item())
-        loss.backward()
+        loss.backward()  # autograd fills w.grad and b.grad
         with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
-        w.grad.zero_()
-        b.grad.zero_()
+            for parameter in (w, b):
+                parameter -= lr * parameter.grad
+                parameter.grad.zero_()
     return w.item(), b.item(), losses
     # END SOLUTION

@@ -16,11 +16,6 @@ def test_fit_linear_regression_by_hand(env):
     run_public_test(env, "test_gradient_descent.py", "test_fit_linear_regression_by_hand")
 
 
-@test_case(name="test_fit_linear_regression_lecture_losses")
-def test_fit_linear_regression_lecture_losses(env):
-    run_public_test(env, "test_gradient_descent.py", "test_fit_linear_regression_lecture_losses")
-
-
-@test_case(name="test_fit_linear_regression_lecture_line")
-def test_fit_linear_regression_lecture_line(env):
-    run_public_test(env, "test_gradient_descent.py", "test_fit_linear_regression_lecture_line")
+@test_case(name="test_fit_linear_regression_lecture_example")
+def test_fit_linear_regression_lecture_example(env):
+    run_public_test(env, "test_gradient_descent.py", "test_fit_linear_regression_lecture_example")

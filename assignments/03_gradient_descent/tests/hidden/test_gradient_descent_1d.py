@@ -51,10 +51,10 @@ def check_result(got, expected, *, inputs, atol=1e-9, hint=RULE_HINT):
 @pytest.mark.parametrize("case", list(MINIMA))
 def test_gd1d_known_minimum(submission, reference, case):
     df, formula, x0, lr, minimum = MINIMA[case]
-    inputs = f"{formula}, x0 = {x0}, lr = {lr}"
-    got = submission.gradient_descent_1d(df, x0, lr)
+    inputs = f"{formula}, x0 = {x0}, lr = {lr}, max_steps = 1000"
+    got = submission.gradient_descent_1d(df, x0, lr, max_steps=1000)
     check.close(got[0], minimum, what="the x returned by gradient_descent_1d", inputs=inputs, rtol=0, atol=1e-5, hint=RULE_HINT)
-    check_result(got, reference.gradient_descent_1d(df, x0, lr), inputs=inputs)
+    check_result(got, reference.gradient_descent_1d(df, x0, lr, max_steps=1000), inputs=inputs)
 
 
 @graded("gradient_descent_1d", "exact update count when halving x from {x0} down to eps = {eps}", points=1)
@@ -67,11 +67,11 @@ def test_gd1d_exact_update_count(submission, reference, x0, eps):
 
 @graded("gradient_descent_1d", "calls df once per step, at the current x", points=1)
 def test_gd1d_evaluation_points(submission, reference):
-    inputs = "df(x) = 10 * (x - 0.5), x0 = -3.0, lr = 0.15, eps = 1e-4"
+    inputs = "df(x) = 10 * (x - 0.5), x0 = -3.0, lr = 0.15, eps = 1e-4, max_steps = 1000"
     theirs = Recorder(lambda x: 10 * (x - 0.5))
-    got = submission.gradient_descent_1d(theirs, -3.0, 0.15, eps=1e-4)
+    got = submission.gradient_descent_1d(theirs, -3.0, 0.15, eps=1e-4, max_steps=1000)
     ours = Recorder(lambda x: 10 * (x - 0.5))
-    expected = reference.gradient_descent_1d(ours, -3.0, 0.15, eps=1e-4)
+    expected = reference.gradient_descent_1d(ours, -3.0, 0.15, eps=1e-4, max_steps=1000)
     check_result(got, expected, inputs=inputs)
     check.that(
         len(theirs.points) == len(ours.points),
@@ -93,10 +93,10 @@ def test_gd1d_evaluation_points(submission, reference):
 @graded("gradient_descent_1d", "a start where |df(x0)| < eps returns (x0, 0) after one call of df", points=1)
 def test_gd1d_flat_start(submission):
     # A valid call first: returning (x0, 0) unconditionally must not earn these points.
-    x, steps = submission.gradient_descent_1d(lambda x: 2 * (x - 1.5), -1.0, 0.25)
-    check.close(x, 1.5, what="the x returned by gradient_descent_1d", inputs="df(x) = 2 * (x - 1.5), x0 = -1.0, lr = 0.25", rtol=0, atol=1e-6, hint=RULE_HINT)
+    x, steps = submission.gradient_descent_1d(lambda x: 2 * (x - 1.5), -1.0, 0.25, max_steps=1000)
+    check.close(x, 1.5, what="the x returned by gradient_descent_1d", inputs="df(x) = 2 * (x - 1.5), x0 = -1.0, lr = 0.25, max_steps = 1000", rtol=0, atol=1e-6, hint=RULE_HINT)
     calls = Recorder(lambda x: 2 * (x - 1.5) + 1e-8)
-    got = submission.gradient_descent_1d(calls, 1.5, 0.25)
+    got = submission.gradient_descent_1d(calls, 1.5, 0.25, max_steps=1000)
     inputs = "df(x) = 2 * (x - 1.5) + 1e-8, x0 = 1.5, lr = 0.25: |df(x0)| = 1e-8 < eps = 1e-6"
     check.close(got[0], 1.5, what="the x returned by gradient_descent_1d", inputs=inputs, rtol=0, atol=0, hint="the slope at x0 is already flat: return x0 without updating")
     check_steps(got[1], 0, inputs=inputs, hint="no update was made, so the count is 0")
@@ -106,19 +106,19 @@ def test_gd1d_flat_start(submission):
 @graded("gradient_descent_1d", "|df(x)| equal to eps is not yet flat: the test is |g| < eps", points=0.5)
 def test_gd1d_eps_is_strict(submission, reference):
     eps = 2.0**-10
-    inputs = f"df(x) = x, x0 = 2^-10, lr = 0.5, eps = 2^-10: |df(x0)| == eps"
+    inputs = "df(x) = x, x0 = 2^-10, lr = 0.5, eps = 2^-10: |df(x0)| == eps"
     got = submission.gradient_descent_1d(lambda x: x, eps, 0.5, eps=eps)
     check_result(got, reference.gradient_descent_1d(lambda x: x, eps, 0.5, eps=eps), inputs=inputs, atol=0, hint="stop only when |g| < eps (strictly less)")
 
 
 @graded("gradient_descent_1d", "returns a Python float and a Python int", points=0.5)
 def test_gd1d_plain_python_types(submission, reference):
-    inputs = "df(x) = x + 2, x0 = 5.0, lr = 0.3"
-    got = submission.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3)
+    inputs = "df(x) = x + 2, x0 = 5.0, lr = 0.3, max_steps = 1000"
+    got = submission.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3, max_steps=1000)
     check.that(isinstance(got, (tuple, list)) and len(got) == 2, "gradient_descent_1d should return a pair (x, steps)", got=got, inputs=inputs)
     x, steps = got
     check.that(type(x) is float, f"the x returned by gradient_descent_1d should be a Python float, not a {type(x).__name__}", got=x, inputs=inputs, hint="keep x a plain float: x = float(x0), and df returns floats")
-    check_result(got, reference.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3), inputs=inputs)
+    check_result(got, reference.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3, max_steps=1000), inputs=inputs)
 
 
 # Last, because a loop that ignores max_steps never returns here: it fails this one

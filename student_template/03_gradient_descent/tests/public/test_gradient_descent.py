@@ -105,10 +105,10 @@ def test_fit_linear_regression_by_hand(submission):
     check.close(b, 5.24, what="the b returned by fit_linear_regression", inputs=inputs, rtol=0, atol=1e-6, hint=hint)
 
 
-@graded("fit_linear_regression", "lecture example: the losses printed every 100 epochs", points=1)
-def test_fit_linear_regression_lecture_losses(submission):
+@graded("fit_linear_regression", "lecture example: the losses printed every 100 epochs, and a line close to y = 2x + 3", points=2)
+def test_fit_linear_regression_lecture_example(submission):
     x, y = lecture_data()
-    _, _, losses = submission.fit_linear_regression(x, y)
+    w, b, losses = submission.fit_linear_regression(x, y)
     inputs = f"{LECTURE_DATA}, lr and epochs left at their defaults (0.1 and 1000)"
     check.training.python_floats(losses, 1000, what="the losses returned by fit_linear_regression", inputs=inputs)
     printed = [0.783028, 0.078971, 0.010152, 0.003007, 0.002265, 0.002188, 0.002180, 0.002179, 0.002179, 0.002179]
@@ -121,14 +121,6 @@ def test_fit_linear_regression_lecture_losses(submission):
         atol=1e-6,
         hint="losses[0] is the loss of the starting line w = -1, b = 5; the later ones follow from the updates",
     )
-
-
-@graded("fit_linear_regression", "lecture example: the fitted line is close to y = 2x + 3", points=1)
-def test_fit_linear_regression_lecture_line(submission):
-    x, y = lecture_data()
-    w, b, losses = submission.fit_linear_regression(x, y, lr=0.1, epochs=1000)
-    inputs = f"{LECTURE_DATA}, lr = 0.1, epochs = 1000"
     hint = "the noise moves the best line a little away from w = 2, b = 3; 1000 epochs at lr = 0.1 get there"
     check.close(w, 2.0225, what="the w returned by fit_linear_regression", inputs=inputs, rtol=0, atol=1e-3, hint=hint)
     check.close(b, 2.9925, what="the b returned by fit_linear_regression", inputs=inputs, rtol=0, atol=1e-3, hint=hint)
-    check.training.converges(losses, what="the losses returned by fit_linear_regression", inputs=inputs, below=0.0025)

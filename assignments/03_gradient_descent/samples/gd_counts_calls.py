@@ -1,0 +1,28 @@
+"""Mistake: an off-by-one count, the calls of df instead of the updates."""
+import torch
+
+
+def gradient_descent_1d(df, x0, lr, eps=1e-6, max_steps=10_000):
+    x = float(x0)
+    for step in range(1, max_steps + 1):
+        g = df(x)
+        if abs(g) < eps:
+            return x, step
+        x = x - lr * g
+    return x, max_steps
+
+
+def fit_linear_regression(x, y, lr=0.1, epochs=1000):
+    w = torch.tensor(-1.0, dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.tensor(5.0, dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        loss = ((w * x + b - y) ** 2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    return w.item(), b.item(), losses

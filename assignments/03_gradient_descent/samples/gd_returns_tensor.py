@@ -1,0 +1,29 @@
+"""Mistake: keeps x as a tensor and returns it without .item()."""
+import torch
+
+
+def gradient_descent_1d(df, x0, lr, eps=1e-6, max_steps=10_000):
+    x = torch.tensor(x0, dtype=torch.float64)
+    steps = 0
+    g = df(x)
+    while abs(g) >= eps and steps < max_steps:
+        x = x - lr * g
+        steps += 1
+        g = df(x)
+    return x, steps
+
+
+def fit_linear_regression(x, y, lr=0.1, epochs=1000):
+    w = torch.tensor(-1.0, dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.tensor(5.0, dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        loss = ((w * x + b - y) ** 2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    return w.item(), b.item(), losses
