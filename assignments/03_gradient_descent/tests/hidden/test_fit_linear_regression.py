@@ -35,7 +35,8 @@ def make_data(seed, n, w, b, noise, dtype=torch.float32):
 
 def describe(name):
     seed, n, w, b, noise, lr, epochs = DATASETS[name]
-    return f"{n} points on y = {w} * x + {b} plus noise of scale {noise} (seed {seed}), lr = {lr}, epochs = {epochs}"
+    sign = "-" if b < 0 else "+"
+    return f"{n} points on y = {w} * x {sign} {abs(b)} plus noise of scale {noise} (seed {seed}), lr = {lr}, epochs = {epochs}"
 
 
 @graded("fit_linear_regression", "the whole loss history matches, epoch by epoch ({name})", points=1)
