@@ -38,3 +38,16 @@ def test_a_name_the_student_defines_cannot_stop_the_checked_definitions_from_bei
     result = grade_source(classification, _notebook(earlier, last), suite_dirs(classification, True), reference_module, device=META)
     softmax = next(e for e in result.by_exercise() if e.exercise == "softmax")
     assert softmax.score == 0 < softmax.max_score
+
+
+def test_autograd_recorded_at_run_time_gates_only_where_autograd_is_banned(course):
+    from autograder.config import load_assignment
+
+    calculus, descent = load_assignment(course, "01_calculus"), load_assignment(course, "03_gradient_descent")
+    dispatched = {
+        "two_layer_backward": frozenset({"torch.autograd.graph", "torch.autograd.backward", "torch.ops.aten.mul.Tensor"}),
+        "sigmoid": frozenset({"torch.ops.aten.exp.default"}),
+        "fit_linear_regression": frozenset({"torch.autograd.graph", "torch.autograd.backward"}),
+    }
+    assert list(dispatched_gating(calculus, dispatched)) == ["two_layer_backward"]
+    assert dispatched_gating(descent, dispatched) == {}

@@ -192,3 +192,36 @@ def test_time_limit_is_restored_after_the_block(remote):
     with remote.time_limit(0.5):
         assert remote._call_timeout == 0.5
     assert remote._call_timeout is None
+
+
+AUTOGRAD = '''
+import torch
+
+
+def builds_a_graph(x):
+    w = torch.nn.Parameter(x.clone())
+    return (w * 2).detach()
+
+
+def runs_backward(x):
+    w = x.clone().requires_grad_()
+    (w * w).sum().backward()
+    return w.grad
+
+
+def plain(x):
+    with torch.no_grad():
+        return x * 2
+'''
+
+
+def test_the_worker_records_autograd_use_as_a_second_line_behind_the_static_check():
+    names = ("builds_a_graph", "runs_backward", "plain")
+    with RemoteSubmission(module_source(AUTOGRAD, "m.py"), "m", Limits(call_timeout_s=5), names) as submission:
+        x = torch.ones(3)
+        for name in names:
+            getattr(submission, name)(x)
+        ops = submission.dispatched
+    assert "torch.autograd.graph" in ops["builds_a_graph"] and "torch.autograd.backward" not in ops["builds_a_graph"]
+    assert {"torch.autograd.graph", "torch.autograd.backward"} <= ops["runs_backward"]
+    assert not {op for op in ops.get("plain", ()) if op.startswith("torch.autograd")}
