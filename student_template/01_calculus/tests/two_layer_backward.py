@@ -19,3 +19,8 @@ def test_two_layer_backward_lecture_example(env):
 @test_case(name="test_two_layer_backward_batch")
 def test_two_layer_backward_batch(env):
     run_public_test(env, "test_calculus.py", "test_two_layer_backward_batch")
+
+
+@test_case(name="test_two_layer_backward_finite_differences")
+def test_two_layer_backward_finite_differences(env):
+    run_public_test(env, "test_calculus.py", "test_two_layer_backward_finite_differences")

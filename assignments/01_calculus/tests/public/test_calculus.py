@@ -13,7 +13,16 @@ from autograder.testing import check, graded
 
 CHAIN_HINT = "dy/dx = dy/du * du/dx with u = 3x**3 + 2: the outer factor 2u times the inner factor 9x**2"
 TAILS_HINT = "write both tails with e = exp(-|z|), which never overflows: 1/(1+e) for z >= 0, e/(1+e) for z < 0"
-KEYS = ("loss", "W1", "b1", "W2", "b2")
+KEYS = ("loss", "W2", "b2", "W1", "b1")
+"""In the order backpropagation computes them, so that the first one reported wrong is where to look."""
+PARAMETERS = ("W1", "b1", "W2", "b2")
+BACKWARD_HINT = {
+    "loss": "the loss is the mean of (y_hat - y)**2 over all N * O entries, as a 0-dim tensor",
+    "W2": "dL/dW2 = dL/dy_hat.T @ h, with dL/dy_hat = 2 (y_hat - y) / (N * O)",
+    "b2": "dL/db2 is dL/dy_hat summed over the examples (dim 0): one entry per output",
+    "W1": "dL/da = (dL/dy_hat @ W2) * h * (1 - h), through the sigmoid's derivative, then dL/dW1 = dL/da.T @ x",
+    "b1": "dL/db1 is dL/da summed over the examples (dim 0), where dL/da includes the sigmoid's derivative h * (1 - h)",
+}
 
 # The lecture's linear layer (three scores for a two-feature input), used as the hidden layer.
 LECTURE_X = [[0.5, 1.0]]
@@ -37,19 +46,27 @@ def _autograd_gradients(x, y, W1, b1, W2, b2) -> dict[str, torch.Tensor]:
     return {"loss": loss.detach(), **{name: p.grad for name, p in params.items()}}
 
 
-def _check_gradients(got, expected, inputs, rtol, atol):
+def _random_network(dtype=torch.float32):
+    """x (4, 3), y (4, 2), W1 (5, 3), b1 (5,), W2 (2, 5), b2 (2,), drawn from a seeded generator."""
+    generator = torch.Generator().manual_seed(0)
+    shapes = [(4, 3), (4, 2), (5, 3), (5,), (2, 5), (2,)]
+    return tuple(torch.randn(shape, generator=generator, dtype=dtype) for shape in shapes)
+
+
+RANDOM_INPUTS = "random x (4, 3), y (4, 2), W1 (5, 3), b1 (5,), W2 (2, 5), b2 (2,)"
+
+
+def _returned(got, inputs):
     check.that(isinstance(got, dict), "two_layer_backward(...) should return a dict", got=got, inputs=inputs)
     for key in KEYS:
         check.that(key in got, f"the dict of two_layer_backward(...) has no key {key!r}", inputs=inputs, hint=f"return the keys {list(KEYS)}")
-        check.close(
-            got[key],
-            expected[key],
-            what=f"two_layer_backward(...)[{key!r}]",
-            inputs=inputs,
-            rtol=rtol,
-            atol=atol,
-            hint="follow the chain backwards: dL/dy_hat, then W2 and b2, then through the sigmoid to W1 and b1",
-        )
+    return got
+
+
+def _check_gradients(got, expected, inputs, rtol, atol):
+    got = _returned(got, inputs)
+    for key in KEYS:
+        check.close(got[key], expected[key], what=f"two_layer_backward(...)[{key!r}]", inputs=inputs, rtol=rtol, atol=atol, hint=BACKWARD_HINT[key])
 
 
 @graded("composite_derivative", "lecture example: 54x**5 + 36x**2 at x = -1, 0, 1, 2", points=1)
@@ -150,14 +167,25 @@ def test_two_layer_backward_lecture_example(submission):
 
 @graded("two_layer_backward", "a batch of 4 examples: loss and gradients match autograd", points=1)
 def test_two_layer_backward_batch(submission):
-    generator = torch.Generator().manual_seed(0)
-    x, y = torch.randn(4, 3, generator=generator), torch.randn(4, 2, generator=generator)
-    W1, b1 = torch.randn(5, 3, generator=generator), torch.randn(5, generator=generator)
-    W2, b2 = torch.randn(2, 5, generator=generator), torch.randn(2, generator=generator)
-    _check_gradients(
-        submission.two_layer_backward(x, y, W1, b1, W2, b2),
-        _autograd_gradients(x, y, W1, b1, W2, b2),
-        inputs="random x (4, 3), y (4, 2), W1 (5, 3), b1 (5,), W2 (2, 5), b2 (2,)",
-        rtol=1e-5,
-        atol=1e-6,
-    )
+    args = _random_network()
+    _check_gradients(submission.two_layer_backward(*args), _autograd_gradients(*args), inputs=RANDOM_INPUTS, rtol=1e-5, atol=1e-6)
+
+
+@graded("two_layer_backward", "every gradient matches finite differences of the loss (float64)", points=1)
+def test_two_layer_backward_finite_differences(submission):
+    args = _random_network(torch.float64)
+    x, y = args[:2]
+    params = dict(zip(PARAMETERS, args[2:]))
+    inputs = RANDOM_INPUTS + ", float64"
+    got = _returned(submission.two_layer_backward(*args), inputs)
+    for key in KEYS[1:]:
+
+        def loss(value, key=key):
+            """The loss as a function of one parameter, the others held fixed."""
+            p = {**params, key: value}
+            outputs = torch.sigmoid(x @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"]
+            return ((outputs - y) ** 2).mean()
+
+        check.gradients.matches_finite_differences(
+            got[key], loss, params[key], what=f"two_layer_backward(...)[{key!r}]", inputs=inputs, rtol=1e-6, atol=1e-8, hint=BACKWARD_HINT[key]
+        )
