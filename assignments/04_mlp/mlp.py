@@ -101,29 +101,29 @@ def train_classifier(
     # BEGIN SOLUTION
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    model.to(device)
+    model = model.to(device)
     X, y = X.to(device), y.to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(seed)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    criterion = nn.CrossEntropyLoss()
+    shuffler = torch.Generator().manual_seed(seed)
     n = X.shape[0]
     model.train()
-    losses = []
+    history = []
     for _ in range(epochs):
         if batch_size is None:
             batches = [(X, y)]
         else:
-            order = torch.randperm(n, generator=generator).to(device)
+            order = torch.randperm(n, generator=shuffler).to(device)
             batches = [(X[rows], y[rows]) for rows in order.split(batch_size)]
         total = 0.0
         for xb, yb in batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * xb.shape[0]
-        losses.append(total / n)
-    return losses
+            opt.zero_grad()
+            batch_loss = criterion(model(xb), yb)
+            batch_loss.backward()
+            opt.step()
+            total += batch_loss.item() * len(xb)
+        history.append(total / n)
+    return history
     # END SOLUTION
 
 
@@ -146,11 +146,11 @@ def predict(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
         int64 class indices of shape (N,), on X's device, not requiring grad.
     """
     # BEGIN SOLUTION
-    was_training = model.training
+    mode_before = model.training
     model.eval()
     try:
         with torch.no_grad():
             return model(X).argmax(dim=1)
     finally:
-        model.train(was_training)
+        model.train(mode_before)
     # END SOLUTION

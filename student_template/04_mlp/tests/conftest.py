@@ -8,6 +8,7 @@ same initial weights, to compute what the student's code should give.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 import pytest
@@ -34,7 +35,7 @@ def make_blobs(per_class: int = 20, seed: int = 0, spread: float = 0.6) -> tuple
 def accuracy_of(state_dict: dict[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor, layers: Any = LAYERS) -> float:
     """The accuracy of the weights `state_dict` on (X, y), computed here with a trusted copy of the model."""
     model = build_layers(layers, {k: v.detach().cpu() for k, v in state_dict.items()})
-    with torch.no_grad():
+    with torch.inference_mode():
         return (model(X.cpu()).argmax(dim=1) == y.cpu()).double().mean().item()
 
 
@@ -44,11 +45,8 @@ def clear_classes(model: nn.Module, X: torch.Tensor, margin: float = 1e-3) -> tu
     Near-ties are left out: there, rounding (or an honest argmax of softmax
     probabilities) may pick the other class.
     """
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        scores = model(X)
-    model.train(was_training)
+    with torch.inference_mode():
+        scores = copy.deepcopy(model).eval()(X)
     top2 = scores.topk(2, dim=1).values
     keep = (top2[:, 0] - top2[:, 1]) > margin
     return X[keep], scores[keep].argmax(dim=1)

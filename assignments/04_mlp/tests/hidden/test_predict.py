@@ -55,7 +55,12 @@ def test_predict_shape_and_dtype(submission, known, classes, n):
     got = submission.predict(model, X)
     inputs = f"a 2-16-4 network, X of shape ({n}, 2)"
     check.shape(got, (n,), what="predict(model, X)", inputs=inputs, hint="return the argmax over the classes (dim=1), one index per row")
-    check.dtype(got, torch.int64, what="predict(model, X)", inputs=inputs, hint="argmax gives int64 indices: return them as they are, not as floats or probabilities")
+    check.that(
+        got.dtype == torch.int64,
+        f"predict(model, X) should return int64 class indices, but returns {got.dtype}",
+        inputs=inputs,
+        hint="argmax gives int64 indices: return them as they are, not as floats or probabilities",
+    )
     check.close(got, expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0)
 
 

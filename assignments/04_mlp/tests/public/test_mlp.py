@@ -72,7 +72,12 @@ def test_predict_classes(submission, known, classes):
     X, expected = classes(local, torch.tensor([[-2.0, -2.0], [2.0, -2.0], [-2.0, 2.0], [2.0, 2.0], [0.5, -1.0], [-3.0, 0.0]]))
     got = submission.predict(model, X)
     inputs = "a 2-16-4 network with fixed weights, points such as [-2, -2] and [2, 2]"
-    check.dtype(got, torch.int64, what="predict(model, X)", inputs=inputs, hint="argmax gives int64 indices; do not convert them")
+    check.that(
+        check.is_tensor(got, what="predict(model, X)", inputs=inputs).dtype == torch.int64,
+        f"predict(model, X) should return int64 class indices, but returns {got.dtype}",
+        inputs=inputs,
+        hint="argmax gives int64 indices: return them as they are",
+    )
     check.close(got, expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint="the predicted class of a row is the argmax of its scores, along dim=1")
 
 
