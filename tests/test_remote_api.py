@@ -225,3 +225,12 @@ def test_the_worker_records_autograd_use_as_a_second_line_behind_the_static_chec
     assert "torch.autograd.graph" in ops["builds_a_graph"] and "torch.autograd.backward" not in ops["builds_a_graph"]
     assert {"torch.autograd.graph", "torch.autograd.backward"} <= ops["runs_backward"]
     assert not {op for op in ops.get("plain", ()) if op.startswith("torch.autograd")}
+
+
+def test_reading_the_load_report_after_a_timeout_does_not_start_another_worker(remote):
+    remote.descend(lambda x: x, 1.0, 0.5, 1)
+    with remote.time_limit(0.5), pytest.raises(CallTimeout):
+        remote.forever(lambda x: 1.0)
+    started = remote._generation
+    assert remote.load_report().errors == ()
+    assert remote._generation == started and remote._worker is None

@@ -208,7 +208,9 @@ class RemoteSubmission:
             self._worker.output.mute()
 
     def load_report(self) -> LoadReport:
-        self._ensure_worker()
+        """What went wrong while loading; the first load's report, so reading it never starts a worker again."""
+        if self._report is None:
+            self._ensure_worker()
         assert self._report is not None
         return self._report
 

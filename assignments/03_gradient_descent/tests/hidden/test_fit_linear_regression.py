@@ -112,12 +112,6 @@ def test_fit_plain_python_types(submission, reference):
     got_w, got_b, losses = got
     want_w, want_b, expected = reference.fit_linear_regression(x, y, lr=0.1, epochs=5)
     for name, value, want in (("w", got_w, want_w), ("b", got_b, want_b)):
-        check.that(
-            type(value) is float,
-            f"the {name} returned by fit_linear_regression should be a Python float, not a {type(value).__name__}",
-            got=value,
-            inputs=inputs,
-            hint=f"return {name}.item(), which is a plain float without a graph",
-        )
+        check.python_float(value, what=f"the {name} returned by fit_linear_regression", inputs=inputs, hint=f"return {name}.item(), which is a plain float without a graph")
         check.close(value, want, what=f"the {name} returned by fit_linear_regression", inputs=inputs, rtol=1e-5, atol=1e-6, hint=LOOP_HINT)
     check.training.trajectory(losses, expected, what="the losses returned by fit_linear_regression", inputs=inputs, rtol=1e-5, atol=1e-7, hint="record loss.item() each epoch")

@@ -117,7 +117,7 @@ def test_gd1d_plain_python_types(submission, reference):
     got = submission.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3, max_steps=1000)
     check.that(isinstance(got, (tuple, list)) and len(got) == 2, "gradient_descent_1d should return a pair (x, steps)", got=got, inputs=inputs)
     x, steps = got
-    check.that(type(x) is float, f"the x returned by gradient_descent_1d should be a Python float, not a {type(x).__name__}", got=x, inputs=inputs, hint="keep x a plain float: x = float(x0), and df returns floats")
+    check.python_float(x, what="the x returned by gradient_descent_1d", inputs=inputs, hint="keep x a plain float: x = float(x0), and df returns floats")
     check_result(got, reference.gradient_descent_1d(lambda x: x + 2, 5.0, 0.3, max_steps=1000), inputs=inputs)
 
 
