@@ -95,3 +95,8 @@ def test_an_elementwise_derivative_that_misses_a_factor_fails():
     failure = _failure(torch.cos(z), f=lambda t: 2 * torch.sin(t), x=z, elementwise=True)
     assert "grad(w) disagrees most at index" in str(failure)
     assert "0.5 times the estimate everywhere" in str(failure)
+
+
+def test_elementwise_derivative_refuses_a_function_that_changes_the_shape():
+    with pytest.raises(ValueError, match="elementwise f"):
+        check.gradients.elementwise_derivative(lambda t: t.sum(), _point())

@@ -77,7 +77,11 @@ def elementwise_derivative(f: Function, x: torch.Tensor, eps: float = DEFAULT_EP
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
     point = _float64(x)
-    return (f(point + eps).to(torch.float64) - f(point - eps).to(torch.float64)) / (2 * eps)
+    above = torch.as_tensor(f(point + eps), dtype=torch.float64)
+    below = torch.as_tensor(f(point - eps), dtype=torch.float64)
+    if above.shape != point.shape:
+        raise ValueError(f"elementwise_derivative needs an elementwise f; f maps shape {tuple(point.shape)} to {tuple(above.shape)}")
+    return (above - below) / (2 * eps)
 
 
 def _constant_factor(got: torch.Tensor, estimate: torch.Tensor, atol: float) -> float | None:
