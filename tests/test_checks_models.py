@@ -10,7 +10,11 @@ from torch import nn
 
 from autograder import checks as check
 from autograder.checks.failure import CheckFailure
+from autograder.config import Limits
 from autograder.runner.errors import StudentException
+from autograder.runner.handle import RemoteSubmission
+
+from conftest import module_source
 
 
 class Remote:
@@ -174,3 +178,39 @@ def test_type_name_reads_local_modules_and_handles():
     assert check.models.type_name(nn.ReLU()) == "ReLU"
     assert check.models.type_name(Remote(nn.Linear(1, 1))) == "Linear"
     assert check.models.type_name(3) == "int"
+
+
+STUDENT = '''
+import torch
+from torch import nn
+
+class Good(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear1 = nn.Linear(2, 8)
+        self.activation = nn.ReLU()
+
+class Lookalike(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear1 = nn.Linear(2, 4)
+        self.activation = torch.relu
+'''
+
+
+def test_the_checks_read_models_in_the_worker():
+    """On real handles: attributes are asked of the worker, a missing one is a failure, and the layer runs there."""
+    with RemoteSubmission(module_source(STUDENT, "m.py"), "m", Limits()) as remote:
+        good, lookalike = remote.Good(), remote.Lookalike()
+        check.models.linear(check.models.layer(good, "linear1", what="Good()"), 2, 8, what="Good().linear1")
+        check.models.activation(good.activation, torch.relu, name="nn.ReLU()", what="Good().activation")
+        check.models.parameter_shapes(good.state_dict(), {"linear1.weight": (8, 2), "linear1.bias": (8,)}, what="state_dict()")
+        with pytest.raises(CheckFailure, match="has no attribute `linear2`"):
+            check.models.layer(good, "linear2", what="Good()")
+        with pytest.raises(CheckFailure, match=r"should be nn.Linear\(2, 8\), but is nn.Linear\(2, 4\)"):
+            check.models.linear(lookalike.linear1, 2, 8, what="Lookalike().linear1")
+        with pytest.raises(CheckFailure, match="should be the module nn.ReLU\\(\\), but is"):
+            check.models.activation(lookalike.activation, torch.relu, name="nn.ReLU()", what="Lookalike().activation")
+        check.models.training_mode(good.training, True, what="Good()")
+        good.eval()
+        check.models.training_mode(good.training, False, what="Good() after eval()")
