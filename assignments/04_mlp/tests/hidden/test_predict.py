@@ -46,7 +46,7 @@ def test_predict_restores_mode(submission, known, classes, mode):
     check.models.training_mode(model.training, mode == "training", what="the model after predict(model, X)", inputs=inputs, hint=MODE_HINT)
 
 
-@graded("predict", "int64 class indices of shape (N,) for N={n}", points=0.5)
+@graded("predict", "int64 class indices of shape (N,), without a graph, for N={n}", points=0.5)
 @pytest.mark.parametrize("n", [1, 50])
 def test_predict_shape_and_dtype(submission, known, classes, n):
     local, model = known(seed=32)
@@ -61,6 +61,7 @@ def test_predict_shape_and_dtype(submission, known, classes, n):
         inputs=inputs,
         hint="argmax gives int64 indices: return them as they are, not as floats or probabilities",
     )
+    check.no_grad(got, what="predict(model, X)", inputs=inputs)
     check.close(got, expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0)
 
 
