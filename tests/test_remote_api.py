@@ -234,3 +234,13 @@ def test_reading_the_load_report_after_a_timeout_does_not_start_another_worker(r
     started = remote._generation
     assert remote.load_report().errors == ()
     assert remote._generation == started and remote._worker is None
+
+
+def test_a_hook_the_test_registers_fires_when_student_code_calls_the_model_later(remote):
+    layers = [("Linear", 2, 3)]
+    model = known_model(remote, layers, build_layers(layers, seed=0).state_dict())
+    outputs: list[bool] = []
+    model.register_forward_hook(lambda module, inputs, output: outputs.append(output.requires_grad))
+    remote.train_step(model, torch.ones(4, 2))
+    model(torch.ones(1, 2))
+    assert outputs == [True, True]

@@ -137,6 +137,7 @@ class _Worker:
     root: str
     output: OutputTail
     generation: int
+    callbacks: "Callbacks" = field(default_factory=lambda: Callbacks())
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -405,7 +406,7 @@ class RemoteSubmission:
                 self._fail(worker, f"{what} sent an unexpected request")
                 raise BadResult(f"{what} called back a function that the test did not pass")
             try:
-                answer, tensors_out = callbacks.answer(reply, tensors_back, self._handle_in(worker, ""), self._handle_out(worker))
+                answer, tensors_out = callbacks.answer(reply, tensors_back, self._handle_in(worker, ""), self._handle_out(worker, callbacks))
             except BadResult:
                 self._fail(worker, f"{what} sent an unreadable request")
                 raise
@@ -458,7 +459,7 @@ class RemoteSubmission:
             raise WorkerDied(f"not run: {what} already crashed, timed out or sent an unreadable reply {failures} times (see the first failure)")
         worker = self._ensure_worker()
         tensors: list[torch.Tensor] = []
-        callbacks = Callbacks()
+        callbacks = worker.callbacks
         header = dict(request, owner=owner, exercises=list(self.exercises))
         header["args"] = codec.encode(list(args), tensors, self._handle_out(worker, callbacks))
         header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker, callbacks))
@@ -568,21 +569,27 @@ class RemoteObject:
 
 
 class Callbacks:
-    """The test's functions passed in one call, and the first exception any of them raised.
+    """The test's functions passed to one worker, and the first exception any of them raised.
 
-    The worker learns only the failing function's exception type: the
-    message might hold the test's expected values. The test sees the
-    exception itself once the call is over, as if it had called the
-    function directly.
+    A function stays callable for as long as its worker lives, so that a
+    hook the test registers on a model fires when the student's code calls
+    the model later, in another call. The worker learns only the failing
+    function's exception type: the message might hold the test's expected
+    values. The test sees the exception itself once the call it happened in
+    is over, as if it had called the function directly.
     """
 
     def __init__(self) -> None:
         self._functions: list[Callable[..., Any]] = []
+        self._numbers: dict[int, int] = {}
         self._error: BaseException | None = None
 
     def add(self, function: Callable[..., Any]) -> dict[str, Any]:
-        self._functions.append(function)
-        return {codec.TAG: "callback", "id": len(self._functions) - 1}
+        number = self._numbers.get(id(function))
+        if number is None:
+            number = self._numbers[id(function)] = len(self._functions)
+            self._functions.append(function)
+        return {codec.TAG: "callback", "id": number}
 
     def answer(
         self,
