@@ -244,3 +244,14 @@ def test_a_hook_the_test_registers_fires_when_student_code_calls_the_model_later
     remote.train_step(model, torch.ones(4, 2))
     model(torch.ones(1, 2))
     assert outputs == [True, True]
+
+
+def test_a_callback_may_call_into_the_worker_while_it_runs(remote):
+    layers = [("Linear", 2, 3), ("Dropout", 0.5)]
+    model = known_model(remote, layers, build_layers(layers, seed=0).state_dict())
+    modes: list[bool] = []
+    model.register_forward_hook(lambda module, inputs, output: modes.append(module.training))
+    remote.train_step(model, torch.ones(4, 2))
+    model.eval()
+    model(torch.ones(1, 2))
+    assert modes == [True, False]

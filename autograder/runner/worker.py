@@ -38,6 +38,8 @@ from autograder.runner.memory_modules import MemoryModules  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes  # noqa: E402
 
 _handles: dict[int, Any] = {}
+_loaded: list[Any] = []
+"""The submission's module and file names, once loaded: what a request needs to be answered."""
 MAX_OPS = 512
 
 
@@ -113,7 +115,9 @@ class Callback:
 
     The arguments go out as plain data and the result comes back the same
     way, so the test can count and inspect the calls; the function itself
-    never crosses. The dispatch record is paused meanwhile: sending the
+    never crosses. While it runs, the test may call into this worker again
+    (read an attribute of a model it was given): those requests are answered
+    before the function's result. The dispatch record is paused meanwhile: sending the
     arguments is the grader's work, not the exercise's.
     """
 
@@ -131,6 +135,9 @@ class Callback:
             }
             _reply(header, tensors)
             answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
+            while "op" in answer:
+                _answer(*_loaded, answer, tensors_in)
+                answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
             if answer.get("status") != "ok":
                 raise RuntimeError(f"the test's function raised {answer.get('error', 'an exception')} when your code called it")
             return codec.decode(answer.get("value"), tensors_in, _from_handle)
@@ -293,6 +300,7 @@ def main() -> None:
     _reply({"status": "started", "cuda": _cuda_devices()})
     header, _ = codec.unpack(frames.read_frame(PROTO_IN))
     module, filenames, errors = _load(header)
+    _loaded[:] = [module, filenames]
     _reply({"status": "ready", "errors": errors})
     while True:
         try:
