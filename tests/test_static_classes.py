@@ -203,3 +203,178 @@ def test_a_class_method_of_a_students_class_is_not_told_apart_where_code_elsewhe
         return 1.0
     """
     assert set(gated(code)) == {"softmax", "accuracy"}
+
+
+AUTOGRAD = ["torch.autograd*", "Tensor.backward", "Tensor.requires_grad", "Tensor.requires_grad_", "requires_grad="]
+
+LAYERS = """
+import torch
+
+
+class Linear:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W.T + self.b
+
+    def backward(self, grad):
+        self.dW = grad.T @ self.x
+        self.db = grad.sum(0)
+        return grad @ self.W
+
+
+class Sigmoid:
+    def forward(self, a):
+        self.h = 1 / (1 + torch.exp(-a))
+        return self.h
+
+    def backward(self, grad):
+        return grad * self.h * (1 - self.h)
+
+
+"""
+
+
+def backward_gated(code: str) -> list[str]:
+    """The banned uses that gate `two_layer_backward`, in a submission that begins with the student's layer classes."""
+    source = textwrap.dedent(LAYERS) + textwrap.dedent(code)
+    report = StaticChecker(AUTOGRAD).check([Chunk("main", "calculus.py", source)], ["two_layer_backward"])
+    return [v.describe() for v in report.gating.get("two_layer_backward", ())]
+
+
+def layer_list(build: str, forward: str, backward: str, params: str = "x, y, W1, b1, W2, b2") -> str:
+    """`two_layer_backward` that builds a list of layers, runs it forward and then backward."""
+    return f"""
+def two_layer_backward({params}):
+    {build}
+    out = x
+    {forward}
+    grad = 2 * (out - y) / out.numel()
+    {backward}
+    return grad
+"""
+
+
+FORWARD = "for layer in layers:\n        out = layer.forward(out)"
+BACKWARD = "for layer in reversed(layers):\n        grad = layer.backward(grad)"
+BUILD = "layers = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]"
+PLAIN_BACKWARD = "for layer in layers:\n        grad = layer.backward(grad)"
+
+
+@pytest.mark.parametrize(
+    "build, forward, backward",
+    [
+        (BUILD, FORWARD, BACKWARD),
+        ("layers = (Linear(W1, b1), Sigmoid(), Linear(W2, b2))", FORWARD, BACKWARD),
+        (BUILD, FORWARD, "for layer in layers[::-1]:\n        grad = layer.backward(grad)"),
+        (BUILD, FORWARD, "for i, layer in enumerate(reversed(layers)):\n        grad = layer.backward(grad) * (i + 1) / (i + 1)"),
+        (BUILD, "for i, layer in enumerate(layers, start=1):\n        out = layer.forward(out)", BACKWARD),
+        (BUILD, FORWARD, "for layer, name in zip(reversed(layers), ['out', 'act', 'hidden']):\n        grad = layer.backward(grad)"),
+        (BUILD, FORWARD, "grad = layers[0].backward(layers[1].backward(layers[-1].backward(grad)))"),
+        (BUILD, FORWARD, "for k in range(len(layers) - 1, -1, -1):\n        grad = layers[k].backward(grad)"),
+        (BUILD, FORWARD, "grads = [layer.backward(grad) for layer in list(reversed(layers))]"),
+        (BUILD, FORWARD, "steps = [layer.backward for layer in reversed(layers)]\n    for step in steps:\n        grad = step(grad)"),
+        (
+            "layers = [Linear(W1, b1)]\n    layers.append(Sigmoid())\n    layers.insert(2, Linear(W2, b2))",
+            FORWARD,
+            BACKWARD,
+        ),
+        ("layers = [Linear(W, b) for W, b in [(W1, b1), (W2, b2)]]\n    layers.insert(1, Sigmoid())", FORWARD, BACKWARD),
+        ("layers: list = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]", FORWARD, "layers.reverse()\n    for layer in layers:\n        grad = layer.backward(grad)"),
+        ("layers = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]\n    if len(layers) != 3 or not layers:\n        raise ValueError", FORWARD, BACKWARD),
+        (
+            BUILD,
+            "def run(t):\n        for layer in layers:\n            t = layer.forward(t)\n        return t\n    out = run(out)",
+            BACKWARD,
+        ),
+    ],
+    ids=['reversed', 'tuple', 'slice', 'enumerate_reversed', 'enumerate_start', 'zip', 'index', 'range_index', 'list_comprehension', 'bound_methods', 'appended_layers', 'comprehension_built', 'annotated_reverse', 'len_and_truth', 'closure'],
+)
+def test_a_list_of_the_students_own_layers_is_told_apart_from_tensors(build, forward, backward):
+    assert backward_gated(layer_list(build, forward, backward)) == []
+
+
+@pytest.mark.parametrize(
+    "build, backward, params",
+    [
+        ("layers = [Linear(W1, b1), Sigmoid(), x]", BACKWARD, ""),
+        (BUILD + "\n    layers.append(x)", BACKWARD, ""),
+        (BUILD + "\n    layers.extend([y])", BACKWARD, ""),
+        (BUILD + "\n    layers.insert(0, x.detach())", BACKWARD, ""),
+        (BUILD + "\n    layers[1] = y", BACKWARD, ""),
+        (BUILD + "\n    layers[1:] = [y]", BACKWARD, ""),
+        (BUILD + "\n    layers += [y]", BACKWARD, ""),
+        (BUILD + "\n    layers = layers + [y]", BACKWARD, ""),
+        (BUILD + "\n    other = layers\n    other.append(y)", BACKWARD, ""),
+        (BUILD + "\n    keep(layers, y)", BACKWARD, ""),
+        (BUILD + "\n    HOLDER.layers = layers\n    fill()", BACKWARD, ""),
+        (BUILD + "\n    later = lambda: layers\n    later().append(y)", BACKWARD, ""),
+        (BUILD + "\n    [*map(lambda t: t, [layers])][0].append(y)", BACKWARD, ""),
+        (BUILD + "\n    reversed = keep", "for layer in reversed(layers, y):\n        grad = layer.backward(grad)", ""),
+        (BUILD, "for layer in reversed(layers):\n        grad = layer.backward(grad)\n    ALL.append(layers)", ""),
+        ("groups = [[Linear(W1, b1), Sigmoid()]]\n    inner = groups[0]\n    inner.append(y)\n    layers = groups[0]", BACKWARD, ""),
+        ("layers = [Linear(W1, b1)] + list(extra)", BACKWARD, ", extra=()"),
+        ("layers = list(extra)", BACKWARD, ", extra=()"),
+        ("layers = make_layers(W1, b1)", BACKWARD, ""),
+        ("layers = LAYERS", BACKWARD, ""),
+        ("layers = extra", BACKWARD, ", extra=()"),
+        (BUILD, "for layer in extra:\n        grad = layer.backward(grad)", ", extra=()"),
+        (BUILD, "for i, layer in enumerate(extra):\n        grad = layer.backward(grad)", ", extra=()"),
+        (BUILD, "for layer, t in zip(layers, [x]):\n        grad = t.backward(grad)", ""),
+        (BUILD, "for layer in reversed(extra):\n        grad = layer.backward(grad)", ", extra=()"),
+        (BUILD, "for layer in extra[::-1]:\n        grad = layer.backward(grad)", ", extra=()"),
+        (BUILD, "grad = LAYERS[0].backward(grad)", ""),
+        (BUILD + "\n    other = layers\n    other.append(y)", PLAIN_BACKWARD, ""),
+        (BUILD + "\n    keep(layers, y)", PLAIN_BACKWARD, ""),
+        (BUILD + "\n    HOLDER.layers = layers\n    fill()", PLAIN_BACKWARD, ""),
+        (BUILD + "\n    keep(layers, y)", "grad = layers[2].backward(grad)", ""),
+        ("pairs = [(Linear(W1, b1), x)]\n    layers = pairs[0]", PLAIN_BACKWARD, ""),
+        (BUILD + "\n    enumerate = lambda items: keep(items, y)", "for i, layer in enumerate(layers):\n        grad = layer.backward(grad)", ""),
+        (BUILD, "grad = Box(y)[0].backward(grad)", ""),
+    ],
+    ids=['tensor_in_literal', 'append', 'extend', 'insert', 'item_store', 'slice_store', 'augmented', 'concatenated', 'alias', 'helper_appends', 'attribute_escapes', 'lambda_escapes', 'display_escapes', 'reversed_rebound', 'kept_in_global', 'nested_list_alias', 'from_argument_plus', 'list_of_argument', 'from_call', 'module_level', 'argument', 'loop_over_argument', 'enumerate_argument', 'zip_other', 'reversed_argument', 'slice_argument', 'module_level_index', 'alias_plain_loop', 'helper_appends_plain_loop', 'attribute_escapes_plain_loop', 'helper_appends_index', 'tuple_in_list', 'enumerate_rebound', 'item_of_an_instance'],
+)
+def test_a_list_that_may_hold_something_else_is_not_told_apart(build, backward, params):
+    helpers = """
+import itertools
+
+
+def keep(target, item=None):
+    target.append(item)
+    return target
+
+
+class Holder:
+    pass
+
+
+class Box:
+    def __init__(self, item):
+        self.item = item
+
+    def __getitem__(self, index):
+        return self.item
+
+
+HOLDER = Holder()
+ALL = []
+LAYERS = [Sigmoid()]
+
+
+def make_layers(W, b):
+    return itertools.chain([Linear(W, b)], [torch.zeros(1)])
+
+
+def fill():
+    HOLDER.layers.append(torch.zeros(1))
+
+
+def spoil():
+    ALL[0].append(torch.zeros(1))
+    keep(LAYERS, torch.zeros(1))
+"""
+    code = helpers + layer_list(build, FORWARD, backward, "x, y, W1, b1, W2, b2" + params)
+    found = backward_gated(code)
+    assert found and all(use.startswith("Tensor.backward at calculus.py") for use in found), found

@@ -24,6 +24,16 @@ Values are strings:
 - `^`, a class it cannot identify (`type(x)`, `x.__class__`);
 - `!`, more values than it follows: the analysis gave up, which gates.
 
+What is put into a container (`xs.append(v)`, `xs[k] = v`) reaches only the
+variable it is put through, not the others that hold the same list. So the
+items a variable's containers hold are exact only where no other code can
+hold its lists: a local variable that keeps its own list (see
+`autograder.checks.scopes`). Every other variable that holds a container
+also holds `[?`, a container that may hold anything: module-level names,
+parameters, and locals that hand their list on (attributes already hold `?`).
+Indexing or iterating an object that is not a container gives an unknown
+object, since the student's `__getitem__` may return anything.
+
 Each variable holds at most MAX_VALUES values and a path has at most
 MAX_PARTS names, so every variable changes a bounded number of times and the
 work is linear in the size of the code, whatever chains of aliases it holds.
@@ -43,7 +53,7 @@ from typing import Hashable, Iterable, Iterator
 from autograder.checks import torch_objects
 from autograder.checks.bindings import Binding, Unit, absolute, fold_str, is_constant
 from autograder.checks.dynamic import IMPORTERS, NAME_FUNCTIONS, NOTEBOOK_NAMES
-from autograder.checks.scopes import COMPREHENSIONS, Scan, arguments
+from autograder.checks.scopes import COMPREHENSIONS, READERS, Scan, arguments
 
 MAIN = ""
 UNKNOWN = "?"
@@ -55,6 +65,10 @@ MAX_PARTS = 16
 BUILTIN_NAMES = frozenset(dir(builtins))
 CLASS_DECORATORS = {"dataclasses.dataclass"}
 """Class decorators that give back the class they decorate (called with options, a decorator like themselves)."""
+SHARED = "[?"
+"""A container that other code may hold, and so put anything into."""
+ITERATORS = {"builtins.reversed", "builtins.list", "builtins.tuple", "builtins.iter"}
+"""Builtins whose result, given one container, holds just its items."""
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "push"}
 """Methods through which a container takes in the values passed to them."""
 
@@ -95,6 +109,8 @@ class CallSite:
     """The first argument, whose attribute a getattr call reads."""
     passed: int | None = None
     """What the call is passed (arguments only, not the receiver), which an unidentified callee may return."""
+    single: int | None = None
+    """The one argument of a call passed just one, by position."""
 
 
 @dataclass
@@ -190,7 +206,26 @@ class Solver:
                 self.add(target, value[1:] if value.startswith("[") else UNKNOWN)
         elif kind == "item":
             if value != CONTAINER:
-                self.add(target, value[1:] if value.startswith("[") else value)
+                self.add(target, value[1:] if value.startswith("[") else _indexed(value))
+        elif kind == "slice":
+            self.add(target, value if value.startswith("[") else _indexed(value))
+        elif kind == "share":
+            if value.startswith("["):
+                self.add(target, SHARED)
+        elif kind == "shared_unless":
+            if value != op[1]:
+                self.edge(target, target, ("share",))
+        elif kind == "choose":
+            chosen = op[2] if value == op[1] else op[3]
+            assert isinstance(chosen, int)
+            self.edge(chosen, target)
+        elif kind == "items":
+            site = op[1]
+            assert isinstance(site, CallSite)
+            if value.startswith("["):
+                self.add(target, value)
+            else:
+                self.opaque(site, target)
         elif kind == "passed":
             self.add(target, value)
             if value.startswith("[") and value != CONTAINER:
@@ -252,6 +287,9 @@ class Solver:
             if site.passed is not None:
                 self.edge(site.passed, target, ("classes",))
             return
+        if returns and value in ITERATORS and site.single is not None:
+            self.edge(site.single, target, ("items", site))
+            return
         if returns and value not in self.program.plain and not (self.program.plain and self.program.is_function(value)):
             self.opaque(site, target)
         if value.startswith("&"):
@@ -291,6 +329,12 @@ class Solver:
         if site.passed is not None:
             self.edge(site.passed, target, ("passed",))
             self.edge(site.passed, target, ("invoke", site, True))
+
+
+def _indexed(value: str) -> str:
+    """An item of an object that is not a container: the student's object or class may return anything from
+    `__getitem__` or `__class_getitem__`; a library's object is taken as itself (`os.environ["HOME"]`)."""
+    return UNKNOWN if value[:1] in ("&", "*", "^") else value
 
 
 class Values:
@@ -335,10 +379,12 @@ class Values:
         return isinstance(self.definition(value), ast.ClassDef)
 
     def name_var(self, module: str, name: str) -> int:
-        """The variable of a module-level name; a builtin's or notebook's name also holds what Python would find without a binding."""
+        """The variable of a module-level name; a builtin's or notebook's name also holds what Python would find without a binding.
+        Any code may hold a list a module-level name holds (`globals()`, another module, another cell)."""
         key = ("name", module, name)
         if key not in self.solver.keys:
             var = self.solver.var(key)
+            self.solver.edge(var, var, ("share",))
             if name in BUILTIN_NAMES:
                 self.solver.add(var, f"builtins.{name}")
             if name in NOTEBOOK_NAMES and module == MAIN:
@@ -406,6 +452,8 @@ class Builder:
         """Nodes that name local variables, by the key of their scope (a star import cannot stand for a local)."""
         self.scopes: dict[int, int] = {}
         """Functions and lambdas, by the key of their own scope."""
+        self.kept: set[tuple[int, str]] = set()
+        """Local variables whose lists no other code holds, by the key of their scope and their name."""
         self.returns: list[int | None] = [None]
         self.in_class: list[bool] = [False]
 
@@ -414,7 +462,21 @@ class Builder:
         scope = self.locals.get(id(node)) if node is not None else None
         if scope is None:
             return self.values.name_var(self.module.name, name)
-        return self.solver.var(("local", self.module.name, scope, name))
+        return self.local(scope, name)
+
+    def local(self, scope: int, name: str) -> int:
+        """A local variable, whose lists other code may hold unless it keeps them (see `autograder.checks.scopes`)."""
+        var = self.solver.var(("local", self.module.name, scope, name))
+        if (scope, name) not in self.kept:
+            self.solver.edge(var, var, ("share",))
+        return var
+
+    def kept_local(self, node: ast.expr) -> int | None:
+        """The variable of a local that keeps its list, when `node` reads one."""
+        scope = self.locals.get(id(node))
+        if not isinstance(node, ast.Name) or scope is None or (scope, node.id) not in self.kept:
+            return None
+        return self.local(scope, node.id)
 
     def heap(self, name: str) -> int:
         """The slot for attribute `name` of every object the analysis cannot tell apart."""
@@ -431,13 +493,14 @@ class Builder:
         self.unit = unit
         self.locals = scan.locals
         self.scopes = scan.scopes
+        self.kept = scan.kept
         statement = unit.statement
         if unit.kind != "header":
             self.statement(statement)
         elif isinstance(statement, (ast.If, ast.While)):
             self.expr(statement.test)
         elif isinstance(statement, (ast.For, ast.AsyncFor)):
-            self.bind(statement.target, self.unwrapped(self.expr(statement.iter)))
+            self.iterate(statement.target, statement.iter)
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
             for item in statement.items:
                 self.with_item(item)
@@ -475,7 +538,7 @@ class Builder:
                 self.solver.edge(self.name(node.target.id, node.target), source, ("contents",))
             self.bind(node.target, source)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self.bind(node.target, self.unwrapped(self.expr(node.iter)))
+            self.iterate(node.target, node.iter)
             self.statements(node.body + node.orelse)
         elif isinstance(node, (ast.While, ast.If)):
             self.expr(node.test)
@@ -564,7 +627,7 @@ class Builder:
         scope = self.scopes.get(id(node))
         instances = self.values.selfs.get((self.module.name, index))
         for position, argument in enumerate(arguments(node.args)):
-            var = self.values.name_var(self.module.name, argument.arg) if scope is None else self.solver.var(("local", self.module.name, scope, argument.arg))
+            var = self.values.name_var(self.module.name, argument.arg) if scope is None else self.local(scope, argument.arg)
             if position == 0 and instances is not None:
                 for instance in instances:
                     self.solver.add(var, instance)
@@ -617,6 +680,36 @@ class Builder:
         var = self.solver.var()
         self.solver.edge(source, var, ("unwrap",))
         return var
+
+    def iterate(self, target: ast.expr, iterable: ast.expr) -> None:
+        """Bind a loop's target to the items of what it iterates. Unpacking `enumerate(xs)` or `zip(xs, ys)` gives
+        each name the items of its own list where the call is the builtin's (any other callee gives anything)."""
+        items = self.unwrapped(self.expr(iterable))
+        pairs = self.paired(target, iterable)
+        if pairs is None:
+            self.bind(target, items)
+            return
+        assert isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name)
+        func = self.expr(iterable.func)
+        anything = self.unwrapped(items)
+        for part, source in zip(target.elts, pairs):
+            var = self.solver.var()
+            self.solver.edge(func, var, ("choose", f"builtins.{iterable.func.id}", source, anything))
+            self.bind(part, var)
+
+    def paired(self, target: ast.expr, iterable: ast.expr) -> list[int] | None:
+        """What each name of a target takes from `enumerate(xs)` (the index, then an item of xs) or `zip(xs, ys, ...)`
+        (an item of each) when unpacked into as many names; None for any other loop."""
+        if not isinstance(target, (ast.Tuple, ast.List)) or not isinstance(iterable, ast.Call) or not isinstance(iterable.func, ast.Name):
+            return None
+        if any(isinstance(e, ast.Starred) for e in [*target.elts, *iterable.args]):
+            return None
+        name, args, keywords = iterable.func.id, iterable.args, {k.arg for k in iterable.keywords}
+        if name == "enumerate" and len(target.elts) == 2 and len(args) + len(keywords) in (1, 2) and len(args) >= 1 and keywords <= {"start"}:
+            return [self.values.empty, self.unwrapped(self.expr(args[0]))]
+        if name == "zip" and args and len(target.elts) == len(args) and keywords <= {"strict"}:
+            return [self.unwrapped(self.expr(a)) for a in args]
+        return None
 
     def sink(self, node: ast.expr) -> int | None:
         """The variable a container expression lives in, for what is put into it (`x[k] = v`, `x.append(v)`)."""
@@ -718,7 +811,7 @@ class Builder:
             var = solver.var()
             solver.add(var, CONTAINER)
             for generator in node.generators:
-                self.bind(generator.target, self.unwrapped(self.expr(generator.iter)))
+                self.iterate(generator.target, generator.iter)
                 for condition in generator.ifs:
                     self.expr(condition)
             results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
@@ -803,7 +896,7 @@ class Builder:
                     self.solver.edge(self.values.name_var(self.module.name, key), var)
                 return var
         self.expr(node.slice)
-        self.solver.edge(self.expr(base), var, ("item",))
+        self.solver.edge(self.expr(base), var, ("slice",) if isinstance(node.slice, ast.Slice) else ("item",))
         return var
 
     def call(self, node: ast.Call) -> int:
@@ -814,7 +907,13 @@ class Builder:
         if isinstance(node.func, ast.Name) and node.func.id == "__import__" or isinstance(node.func, ast.Attribute) and node.func.attr == "import_module":
             name = fold_str(node.args[0]) if node.args else None
         first = passed[0] if node.args else None
-        result = self.call_site(func, passed, receiver, name, first, node)
+        single = passed[0] if len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred) else None
+        result = self.call_site(func, passed, receiver, name, first, node, single)
+        if isinstance(node.func, ast.Name) and node.func.id in READERS:
+            for read in node.args:
+                kept = self.kept_local(read)
+                if kept is not None:
+                    self.solver.edge(func, kept, ("shared_unless", f"builtins.{node.func.id}"))
         if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
             sink = self.sink(node.func.value)
             if sink is not None:
@@ -835,6 +934,7 @@ class Builder:
         name: str | None = None,
         first: int | None = None,
         node: ast.AST | None = None,
+        single: int | None = None,
     ) -> int:
         solver = self.solver
         arguments, passed_var = solver.var(), solver.var()
@@ -845,7 +945,7 @@ class Builder:
         solver.edge(func, arguments, ("modules",))
         for argument in receiver:
             solver.edge(argument, arguments)
-        site = CallSite(arguments, name, first, passed_var)
+        site = CallSite(arguments, name, first, passed_var, single)
         self.values.calls.append((func, site, result))
         solver.edge(func, result, ("call", site, True))
         return result

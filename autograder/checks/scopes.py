@@ -1,4 +1,4 @@
-"""Which module-level names a unit of code reads, binds and changes, by Python's scoping rules.
+"""Which module-level names a unit of code reads, binds and changes, by Python's scoping rules, and which local lists stay local.
 
 A banned API reaches an exercise through module-level names: the exercise
 reads a name, and whatever binds or changes that name (an assignment, a
@@ -7,6 +7,13 @@ the banned API there. Local variables and parameters are not module-level
 names, so they are told apart here the way Python does: a name is local to a
 function when the function binds it anywhere, unless it is declared `global`;
 class bodies and comprehensions have scopes of their own.
+
+The analysis of values (`autograder.checks.names`) follows what is put into a
+list only through the variable that names it, so it can trust what a list
+holds only where no other code holds the same list: a *kept* local variable
+is only ever set to a list the code builds right there (a list or tuple
+display, a list comprehension) and is only read for its items, never handed
+on (see `Scan.kept`).
 """
 
 from __future__ import annotations
@@ -16,11 +23,18 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
-from autograder.checks.bindings import STAR, Binding, Unit, absolute, is_constant
+from autograder.checks.bindings import STAR, Binding, Unit, absolute, is_constant, parts
 
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+FRESH = (ast.List, ast.Tuple, ast.ListComp)
+"""Expressions that build a new list or tuple, which no other code holds yet."""
+READERS = frozenset({"reversed", "enumerate", "zip", "list", "tuple", "iter", "len"})
+"""Builtins that only read the items of a list they are passed (their names are checked to be the builtins'
+when the values are solved, see `autograder.checks.names`)."""
+LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "index", "count", "copy"})
+"""Methods of a list that keep it where it is: those that put values in it are followed into the variable that names it."""
 
 
 @dataclass
@@ -49,7 +63,11 @@ class Scan:
     local variable (a Name, a def, an import alias, an except clause, a
     match pattern) to the key of the function or comprehension scope it
     lives in, and `scopes` maps each function and lambda to the key of its
-    own scope.
+    own scope. `kept` are the local variables, by scope key and name, whose
+    lists no other code can hold: every binding sets them to a new list or
+    tuple, and every read takes items out (iterating, indexing, slicing,
+    `reversed`, `enumerate`, `zip`, `len`), tests them or calls a list method
+    on them, so that whatever is put into the list goes through their name.
     """
 
     loads: set[str] = field(default_factory=set)
@@ -59,6 +77,7 @@ class Scan:
     feeds: set[str] = field(default_factory=set)
     locals: dict[int, int] = field(default_factory=dict)
     scopes: dict[int, int] = field(default_factory=dict)
+    kept: set[tuple[int, str]] = field(default_factory=set)
 
 
 def arguments(args: ast.arguments) -> list[ast.arg]:
@@ -184,7 +203,76 @@ class Scanner:
                     visit.node(handler.type, self.top)
                 if handler.name:
                     visit.bind(handler.name, self.top, "an except clause", handler)
+        scan.kept = _kept(parts(unit), scan)
         return scan
+
+
+def _kept(roots: list[ast.AST], scan: Scan) -> set[tuple[int, str]]:
+    """The local variables of a unit whose lists no other code can hold (see `Scan.kept`)."""
+    parents: dict[int, ast.AST] = {}
+    nodes: list[ast.AST] = []
+    for root in roots:
+        for node in ast.walk(root):
+            nodes.append(node)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+    fresh: set[tuple[int, str]] = set()
+    shared: set[tuple[int, str]] = set()
+    unnamed: set[int] = set()
+    for node in nodes:
+        if isinstance(node, FUNCTIONS) and id(node) in scan.scopes:
+            shared.update((scan.scopes[id(node)], a.arg) for a in arguments(node.args))
+        key = scan.locals.get(id(node))
+        if key is None:
+            continue
+        name = _local_name(node)
+        parent = parents.get(id(node))
+        if name is None:
+            unnamed.add(key)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            if isinstance(parent, ast.AnnAssign) and parent.value is None:
+                continue
+            (fresh if _fresh(node, parent) else shared).add((key, name))
+        elif not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and _reads_items(node, parent, parents.get(id(parent)))):
+            shared.add((key, name))
+    return {k for k in fresh - shared if k[0] not in unnamed}
+
+
+def _local_name(node: ast.AST) -> str | None:
+    """The name a node that names a local variable binds or reads."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name
+    if isinstance(node, ast.alias):
+        return node.asname or node.name.split(".")[0]
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return node.name
+    if isinstance(node, ast.MatchMapping):
+        return node.rest
+    return None
+
+
+def _fresh(node: ast.Name, parent: ast.AST | None) -> bool:
+    """Whether a name is bound, alone, to a list or tuple built right there."""
+    if isinstance(parent, ast.Assign):
+        return len(parent.targets) == 1 and parent.targets[0] is node and isinstance(parent.value, FRESH)
+    return isinstance(parent, ast.AnnAssign) and parent.target is node and isinstance(parent.value, FRESH)
+
+
+def _reads_items(node: ast.Name, parent: ast.AST | None, grand: ast.AST | None) -> bool:
+    """Whether a read of a list only takes its items out, tests it or calls a list method on it: never hands the list on."""
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return parent.iter is node
+    if isinstance(parent, ast.Subscript):
+        return parent.value is node
+    if isinstance(parent, ast.Attribute):
+        return parent.value is node and parent.attr in LIST_METHODS and isinstance(grand, ast.Call) and grand.func is parent
+    if isinstance(parent, ast.Call):
+        return isinstance(parent.func, ast.Name) and parent.func.id in READERS and any(a is node for a in parent.args)
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+        return parent.test is node
+    return isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
 
 
 class _Visit:
