@@ -1,4 +1,10 @@
-"""Hidden predict tests on known-good models: eval mode, the model's mode afterwards, type, shape, dtype, device."""
+"""Hidden predict tests on known-good models: eval mode, no graph, the model's mode afterwards, type, shape, dtype, device.
+
+A forward hook on the known model sees each call predict makes: whether its
+output requires grad (a graph is being built) and whether the model is in
+eval mode at that moment. The result itself can hide both: an argmax never
+requires grad, and dropout only sometimes changes a prediction.
+"""
 
 import pytest
 import torch
@@ -7,6 +13,8 @@ from autograder.testing import check, graded
 
 DROPOUT_LAYERS = (("Linear", 2, 32), ("ReLU",), ("Dropout", 0.5), ("Linear", 32, 4))
 EVAL_HINT = "call model.eval() before computing the scores, so that dropout is switched off"
+GRAPH_HINT = "compute the scores under torch.no_grad() (or torch.inference_mode()): no backward pass follows, so no graph is needed"
+CALL_HINT = "call the model as model(X), not model.forward(X): only the call runs the module's hooks"
 MODE_HINT = "remember was_training = model.training, call model.eval(), and restore it with model.train(was_training)"
 
 
@@ -28,6 +36,46 @@ def test_predict_eval_mode(submission, known, classes):
         _varied(expected),
         what="predict(model, X)",
         inputs="a model in training mode with a Dropout(0.5) layer, 64 random points",
+        rtol=0,
+        atol=0,
+        hint=EVAL_HINT,
+    )
+
+
+def _hooked_predict(submission, known, classes, model_calls, seed, modes=False):
+    """predict on a Dropout model in training mode with a forward hook: checks its classes, returns the calls the hook saw."""
+    local, model = known(DROPOUT_LAYERS, seed=seed)
+    calls = model_calls(model, modes=modes)
+    X, expected = classes(local, _points(16, seed=seed))
+    inputs = "a model in training mode with a Dropout(0.5) layer and a forward hook, 16 random points"
+    hint = "return the argmax over the classes (dim=1) of the scores computed in eval mode"
+    check.close(submission.predict(model, X), _varied(expected), what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=hint)
+    check.that(len(calls) > 0, "the forward hook on the model never ran during predict(model, X)", inputs=inputs, hint=CALL_HINT)
+    return calls, inputs
+
+
+@graded("predict", "runs the model without building a graph", points=1)
+def test_predict_builds_no_graph(submission, known, classes, model_calls):
+    calls, inputs = _hooked_predict(submission, known, classes, model_calls, seed=35)
+    check.close(
+        sum(call.builds_graph for call in calls),
+        0,
+        what="the number of the model's outputs in predict(model, X) that require grad",
+        inputs=inputs,
+        rtol=0,
+        atol=0,
+        hint=GRAPH_HINT,
+    )
+
+
+@graded("predict", "the model is in eval mode when predict calls it", points=0.5)
+def test_predict_calls_the_model_in_eval_mode(submission, known, classes, model_calls):
+    calls, inputs = _hooked_predict(submission, known, classes, model_calls, seed=36, modes=True)
+    check.close(
+        sum(call.training is not False for call in calls),
+        0,
+        what="the number of calls of the model in predict(model, X) made in training mode",
+        inputs=inputs,
         rtol=0,
         atol=0,
         hint=EVAL_HINT,

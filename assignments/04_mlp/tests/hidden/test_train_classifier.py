@@ -10,11 +10,12 @@ has: the same seed gives the same run, another seed another run, each epoch
 takes N / batch_size steps, its loss is the mean over the data, and it
 learns.
 
-`model(x)` rather than `model.forward(x)` is checked statically: the
-assignment bans the attribute `.forward` in train_classifier. A hook that
-counts calls would need a function of the test to stay callable after the
-call that registered it, which the worker does not offer.
+A forward hook on the known model sees every `model(x)` of the training
+loop, so it can tell that the model is called (its hooks run, which
+`model.forward(x)` would skip) once per batch.
 """
+
+import math
 
 import pytest
 import torch
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 from autograder.testing import check, graded
 
 ZERO_GRAD_HINT = "call optimizer.zero_grad() before every loss.backward(): otherwise the gradients of earlier steps add up"
+CALL_HINT = "call the model as model(xb), never model.forward(xb): only the call runs the module's hooks"
 DEVICE_HINT = "move the model with model.to(device) and the data with X.to(device), y.to(device)"
 
 
@@ -68,6 +70,66 @@ def test_defaults(submission, reference, known, blobs):
     got = submission.train_classifier(model, X, y)
     inputs = "12 points in four blobs, a 2-16-4 network, no other arguments"
     check.training.trajectory(got, expected, what="the loss history", rtol=1e-3, atol=1e-5, inputs=inputs, hint="the defaults are epochs=200, lr=0.1, batch_size=None, device=None, seed=0")
+
+
+def _follows(got, expected):
+    """Whether `got` is the history `expected`, up to rounding."""
+    try:
+        return len(got) == len(expected) and all(abs(float(a) - b) <= 1e-5 * (1 + abs(b)) for a, b in zip(got, expected))
+    except (TypeError, ValueError):
+        return False
+
+
+def _history_seen(passes, X, y, per_epoch, got):
+    """Each epoch's loss recomputed from the scores a hook saw, by the convention `got` follows (plain or size-weighted mean of its batches).
+
+    A batch's labels are found by matching its rows with the rows of X, so the
+    check holds for whatever shuffled order the student's code drew.
+    """
+    losses, sizes = [], []
+    with torch.no_grad():
+        for call in passes:
+            rows = (call.x[:, None, :] == X[None, :, :]).all(dim=2).int().argmax(dim=1)
+            losses.append(F.cross_entropy(call.scores, y[rows]).item())
+            sizes.append(len(rows))
+    plain, weighted = [], []
+    for start in range(0, len(losses), per_epoch):
+        batch_losses, batch_sizes = losses[start : start + per_epoch], sizes[start : start + per_epoch]
+        plain.append(sum(batch_losses) / len(batch_losses))
+        weighted.append(sum(loss * size for loss, size in zip(batch_losses, batch_sizes)) / sum(batch_sizes))
+    return weighted if _follows(got, weighted) else plain
+
+
+@graded("train_classifier", "calls the model as model(x), so its hooks run ({mode})", points=0.5)
+@pytest.mark.parametrize("mode, batch_size", [("full batch", None), ("mini-batches of 8", 8)])
+def test_calls_the_model(submission, known, blobs, model_calls, mode, batch_size):
+    X, y = blobs(per_class=5, seed=11)
+    _, model = known(seed=29)
+    calls = model_calls(model)
+    epochs = 3
+    got = submission.train_classifier(model, X, y, epochs=epochs, lr=0.1, batch_size=batch_size, device="cpu", seed=0)
+    per_epoch = 1 if batch_size is None else math.ceil(len(X) / batch_size)
+    passes = [call for call in calls if call.builds_graph]
+    inputs = f"20 points, epochs={epochs}, {mode}, a forward hook registered on the model"
+    check.that(len(passes) > 0, "a forward hook on the model never saw a training pass: the model is not called as model(x)", inputs=inputs, hint=CALL_HINT)
+    check.close(
+        len(passes),
+        epochs * per_epoch,
+        what="the number of training passes a forward hook on the model saw",
+        inputs=inputs,
+        rtol=0,
+        atol=0,
+        hint="call the model once per batch, as model(xb): one forward pass, one backward pass, one optimizer step",
+    )
+    check.training.trajectory(
+        got,
+        _history_seen(passes, X, y, per_epoch, got),
+        what="the loss history",
+        rtol=1e-5,
+        atol=1e-6,
+        inputs=f"{inputs}, compared with the losses of the scores the hook saw",
+        hint="record each epoch's mean loss: the mean of its batches' losses, as Python floats",
+    )
 
 
 @graded("train_classifier", "mini-batches: the same seed gives the same run, and it learns", points=1)
