@@ -3,8 +3,8 @@
 The hook is a function of the test, registered on the model in the worker:
 every `model(x)` in the student's code calls it back, with copies of the
 input and the output (its requires_grad flag kept) and a handle on the
-module. A call of
-`model.forward(x)` skips the hooks, so the record shows it as a missing call.
+module. A call of `model.forward(x)` skips the hooks, so the record shows it
+as a missing call.
 """
 
 from __future__ import annotations
