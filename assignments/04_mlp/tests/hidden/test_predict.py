@@ -14,7 +14,6 @@ from autograder.testing import check, graded
 DROPOUT_LAYERS = (("Linear", 2, 32), ("ReLU",), ("Dropout", 0.5), ("Linear", 32, 4))
 EVAL_HINT = "call model.eval() before computing the scores, so that dropout is switched off"
 GRAPH_HINT = "compute the scores under torch.no_grad() (or torch.inference_mode()): no backward pass follows, so no graph is needed"
-CALL_HINT = "call the model as model(X), not model.forward(X): only the call runs the module's hooks"
 MODE_HINT = "remember was_training = model.training, call model.eval(), and restore it with model.train(was_training)"
 
 
@@ -50,7 +49,8 @@ def _hooked_predict(submission, known, classes, model_calls, seed, modes=False):
     inputs = "a model in training mode with a Dropout(0.5) layer and a forward hook, 16 random points"
     hint = "return the argmax over the classes (dim=1) of the scores computed in eval mode"
     check.close(submission.predict(model, X), _varied(expected), what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=hint)
-    check.that(len(calls) > 0, "the forward hook on the model never ran during predict(model, X)", inputs=inputs, hint=CALL_HINT)
+    # Only train_classifier must call model(x): a predict that calls model.forward(X)
+    # shows the hook nothing, and is judged by its result alone.
     return calls, inputs
 
 
