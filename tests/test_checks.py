@@ -127,3 +127,9 @@ def test_hidden_failures_show_no_size_or_count_the_student_chose():
 def test_a_hidden_test_names_a_students_own_exception_by_its_built_in_base():
     raised = StudentException.from_call("f()", ("Leak_1411_1348", "ValueError", "Exception", "BaseException"), "1.411", "")
     assert raised.brief == "f() raised ValueError" and "Leak_1411_1348" in str(raised)
+
+
+def test_the_brief_form_of_a_value_reads_as_english():
+    from autograder.checks.describe import brief
+
+    assert (brief(3), brief(2.5), brief([1])) == ("an int", "a float", "a list")

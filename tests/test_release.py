@@ -241,3 +241,9 @@ def test_a_try_it_cell_follows_the_exercises_check_cell(tmp_path):
         at = cells.index("print(double(21))")
         assert cells[at - 1] == ('grader.check("double")' if checked else cells[at - 1])
         assert cells[at - 1].startswith("def double(") != checked
+
+
+def test_a_release_without_banned_apis_says_nothing_about_them(tiny_release):
+    readme = (tiny_release / "student_template" / "01_tiny" / "README.md").read_text()
+    assert "Banned" not in readme and "nothing" not in readme
+    assert readme.endswith("not only for the public examples.\n")

@@ -50,7 +50,8 @@ def brief(value: Any) -> str:
     show of it, since those could carry the hidden input back to the student."""
     if isinstance(value, torch.Tensor):
         return f"tensor with {value.dim()} dimension(s), {str(value.dtype).replace('torch.', '')}, on {value.device}"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def describe(value: Any) -> str:

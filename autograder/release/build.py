@@ -33,10 +33,7 @@ Check your work with the public tests at any time:
 or with the `grader.check(...)` cells of the notebook. The final grade also
 uses hidden tests (other shapes, dtypes, large inputs, edge cases), so make
 your code correct in general, not only for the public examples.
-
-Banned in this assignment (using one costs the exercise's points):
-{banned}
-"""
+{banned}"""
 
 
 def student_config(config: AssignmentConfig, public_functions: set[str]) -> str:
@@ -81,7 +78,9 @@ def release_assignment(course: Path, config: AssignmentConfig) -> Iterator[Path]
     yield _write(template / config.module_file, split.stub)
     yield _write(template / config.notebook_file, nbformat.writes(build_notebook(config, split.stub, True)) + "\n")
     yield _write(template / CONFIG_NAME, student_config(config, functions))
-    banned = "\n".join(f"- `{api}`" for api in config.banned) or "- nothing"
+    banned = "".join(f"- `{api}`\n" for api in config.banned)
+    if banned:
+        banned = "\nBanned in this assignment (using one costs the exercise's points):\n" + banned
     yield _write(
         template / "README.md",
         STUDENT_README.format(title=config.title, module=config.module, notebook=config.notebook_file, banned=banned),
