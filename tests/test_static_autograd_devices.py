@@ -156,6 +156,7 @@ def test_a_wildcard_on_autograd_leaves_the_grad_mode_switches_alone():
 # devices
 
 CHOSEN = '"cuda" if torch.cuda.is_available() else "cpu"'
+CHOSEN_DEVICE = 'torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")'
 
 
 @pytest.mark.parametrize(
@@ -172,6 +173,20 @@ CHOSEN = '"cuda" if torch.cuda.is_available() else "cpu"'
         f"import torch\nDEVICE = torch.device({CHOSEN})\ndef derivative(x):\n    return x.to(DEVICE) * torch.ones(3, device=DEVICE)",
         "import torch\nif torch.cuda.is_available():\n    DEVICE = 'cuda'\nelse:\n    DEVICE = 'cpu'\ndef derivative(x):\n    return x.to(DEVICE)",
         "import torch\ndef derivative(x):\n    return torch.zeros(3, device=x.device) + x.to('cpu').to(x.device)",
+        # a torch.device of a constant, chosen by availability (the lecture's spelling)
+        f"import torch\ndef derivative(x):\n    device = {CHOSEN_DEVICE}\n    return torch.zeros(3, device=device) + x.to(device)",
+        f"import torch\ndef derivative(x, device=None):\n    if device is None:\n        device = {CHOSEN_DEVICE}\n    return x.to(device)",
+        f"import torch\ndef derivative(x):\n    return x.to({CHOSEN_DEVICE})",
+        f"import torch\ndef derivative(x, device=None):\n    device = device or ({CHOSEN_DEVICE})\n    return x.to(device)",
+        f"import torch\nDEVICE = {CHOSEN_DEVICE}\ndef derivative(x):\n    return x.to(DEVICE)",
+        "import torch\ndef derivative(x):\n    return x.to(torch.device('cuda' if torch.cuda.is_available() else 'cpu'))",
+        "import torch\ndef derivative(x):\n    gpu = torch.cuda.is_available()\n    return x.to(torch.device('cuda:0') if gpu else torch.device('cpu'))",
+        "import torch\ndef derivative(x):\n    if torch.cuda.is_available():\n        dev = torch.device('cuda')\n    else:\n        dev = torch.device('cpu')\n    return x.to(dev)",
+        "import torch\ndef derivative(x):\n    dev = torch.device('cuda')\n    if not torch.cuda.is_available():\n        dev = torch.device('cpu')\n    return x.to(dev)",
+        "import torch\nif torch.cuda.is_available():\n    DEVICE = torch.device('cuda')\nelse:\n    DEVICE = torch.device('cpu')\ndef derivative(x):\n    return x.to(DEVICE)",
+        # back to the CPU, as with .to('cpu')
+        "def derivative(x):\n    import torch\n    return x.to(torch.device('cpu')) * 3",
+        "def derivative(x):\n    return x.to(device='cpu') * 3",
     ],
 )
 def test_a_device_chosen_by_availability_or_given_is_accepted(code):
@@ -183,6 +198,7 @@ def test_a_device_chosen_by_availability_or_given_is_accepted(code):
     [
         ("def derivative(x):\n    return x.to('cuda')", "a fixed device (.to('cuda')) " + at(2, "return x.to('cuda')")),
         ("def derivative(x):\n    return x.cuda()", "a fixed device (.cuda()) " + at(2, "return x.cuda()")),
+        ("def derivative(x):\n    return x.to(device='cuda:1')", "a fixed device (device='cuda:1') " + at(2, "return x.to(device='cuda:1')")),
         ("import torch\ndef derivative(x):\n    return torch.zeros(3, device='cuda')", "a fixed device (device='cuda') " + at(3, "return torch.zeros(3, device='cuda')")),
         (
             "import torch\ndef derivative(x):\n    d = torch.device('cuda')\n    return torch.zeros(3, device=d)",
@@ -224,6 +240,70 @@ def test_a_device_chosen_by_availability_or_given_is_accepted(code):
 )
 def test_a_hard_coded_device_is_refused(code, expected):
     assert gated(code) == {"derivative": [expected]}
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (
+            "import torch\ndef derivative(x, flag=True):\n    return x.to(torch.device('cuda') if flag else torch.device('cpu'))",
+            "a fixed device (torch.device('cuda')) " + at(3, "return x.to(torch.device('cuda') if flag else torch.device('cpu'))"),
+        ),
+        (
+            "import torch\ndef derivative(x):\n    dev = torch.device('cuda')\n    if torch.cuda.is_available():\n        print(dev)\n    return x.to(dev)",
+            "a fixed device (torch.device('cuda')) " + at(3, "dev = torch.device('cuda')"),
+        ),
+        (
+            "import torch\ndef derivative(x):\n    return x * torch.ones(3, device=torch.device('cpu'))",
+            "a fixed device (torch.device('cpu')) " + at(3, "return x * torch.ones(3, device=torch.device('cpu'))"),
+        ),
+        (
+            "import torch\ndef derivative(x):\n    return x.to(torch.device('cuda'))",
+            "a fixed device (torch.device('cuda')) " + at(3, "return x.to(torch.device('cuda'))"),
+        ),
+    ],
+)
+def test_a_torch_device_of_a_constant_not_chosen_by_availability_is_refused(code, expected):
+    assert gated(code) == {"derivative": [expected]}
+
+
+SHUFFLE = "import torch\ndef derivative(x, seed=0):\n    {}\n    return x[idx] * 3"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "g = torch.Generator(device='cpu').manual_seed(seed)\n    idx = torch.randperm(len(x), generator=g, device='cpu')",
+        "g = torch.Generator(device='cpu')\n    g.manual_seed(seed)\n    idx = torch.randperm(x.shape[0], generator=g, device='cpu').to(x.device)",
+        "g = torch.Generator(device=torch.device('cpu'))\n    idx = torch.randperm(len(x), generator=g, device=torch.device('cpu'))",
+        "cpu = 'cpu'\n    g = torch.Generator(device=cpu)\n    idx = torch.randperm(len(x), generator=g, device=cpu)",
+        "from torch import Generator, randperm\n    idx = randperm(len(x), generator=Generator(device='cpu'), device='cpu')",
+    ],
+)
+def test_a_generator_and_an_index_order_drawn_on_the_cpu_are_accepted(body):
+    assert gated(SHUFFLE.format(body)) == {}
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("g = torch.Generator(device='cuda')\n    idx = torch.randperm(len(x), generator=g, device=x.device)", "a fixed device (device='cuda') " + at(3, "g = torch.Generator(device='cuda')")),
+        ("idx = torch.randperm(len(x), device='cuda')", "a fixed device (device='cuda') " + at(3, "idx = torch.randperm(len(x), device='cuda')")),
+        ("idx = torch.randperm(len(x), device=torch.device('cuda:0'))", "a fixed device (torch.device('cuda:0')) " + at(3, "idx = torch.randperm(len(x), device=torch.device('cuda:0'))")),
+        ("g = torch.Generator(device='mps')\n    idx = torch.randperm(len(x), generator=g)", "a fixed device (device='mps') " + at(3, "g = torch.Generator(device='mps')")),
+        (
+            "g = torch.Generator(device='cpu')\n    idx = torch.randint(0, len(x), (len(x),), generator=g, device='cpu')",
+            "a fixed device (device='cpu') " + at(4, "idx = torch.randint(0, len(x), (len(x),), generator=g, device='cpu')"),
+        ),
+        ("draw = torch.zeros\n    idx = draw(len(x), device='cpu').long()", "a fixed device (device='cpu') " + at(4, "idx = draw(len(x), device='cpu').long()")),
+        (
+            "draw = torch.randperm if seed else torch.zeros\n    idx = draw(len(x), device='cpu').long()",
+            "a fixed device (device='cpu') " + at(4, "idx = draw(len(x), device='cpu').long()"),
+        ),
+    ],
+)
+def test_other_tensors_on_the_cpu_and_anything_on_a_fixed_gpu_stay_refused(body, expected):
+    assert gated(SHUFFLE.format(body)) == {"derivative": [expected]}
 
 
 def test_a_fixed_device_outside_graded_code_is_only_reported():

@@ -115,6 +115,14 @@ def test_honest_uses_of_classes_keep_them_told_apart(extra):
         ("class Leaky(Trick):\n    @classmethod\n    def unbound(cls):\n        return cls.run", "Leaky.unbound()(z, dim)"),
         ("class Sub(Trick):\n    def leak(self):\n        return super().__thisclass__", "Sub().leak().run(z, dim)"),
         ("class Sub(Trick):\n    @classmethod\n    def leak(cls):\n        return super().run", "Sub.leak()(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        return super(Sub, Sub).run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        return super(Sub, type(self)).run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim, other=None):\n        return super(Sub, other).run(z, dim)", "Sub().leak(z, dim, Sub)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        return super(Sub, self).__thisclass__.run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        self = Sub\n        return super().run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        self = Sub\n        return super(Sub, self).run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        for self in [Sub]:\n            return super().run(z, dim)", "Sub().leak(z, dim)"),
+        ("class Sub(Trick):\n    def leak(self, z, dim):\n        return super(Sub, self).run.__func__(z, dim)", "Sub().leak(z, dim)"),
         ("class Aliased:\n    def softmax(self, dim):\n        return self\n    def run(self, dim):\n        return self.softmax(dim)\n    alias = run", "Aliased.alias(z, dim)"),
         ("KEPT = []\ndef keep(cls):\n    KEPT.append(cls)\n    return cls\n@keep\nclass Kept(Trick):\n    pass", "KEPT[0].run(z, dim)"),
         ("class Base(Trick):\n    def __init_subclass__(cls):\n        LAST.append(cls)\nLAST = []\nclass Sub(Base):\n    pass", "LAST[0].run(z, dim)"),
@@ -130,6 +138,41 @@ def test_honest_uses_of_classes_keep_them_told_apart(extra):
 def test_self_is_not_trusted_where_a_method_can_be_called_on_something_else(setup, call):
     code = TRICK + setup + f"\ndef softmax(z, dim=-1):\n    return {call}\n" + ACCURACY
     assert "softmax" in gated(code)
+
+
+SUPER = ["super().__init__()", "super(LogSoftmax, self).__init__()", "super(nn.Module, self).__init__()", "nn.Module.__init__(self)"]
+
+
+@pytest.mark.parametrize("init", SUPER)
+def test_the_lectures_spellings_of_super_keep_classes_told_apart(init):
+    code = textwrap.dedent(OOP).replace("super().__init__()", init)
+    assert init in code
+    assert gated(code + ACCURACY) == {}
+
+
+MODULE = """
+import torch
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, a):
+        {init}
+        self.linear1 = nn.Linear(a, 3)
+
+
+def f(x):
+    return x + 1
+"""
+
+
+@pytest.mark.parametrize("init", SUPER[:3])
+@pytest.mark.parametrize("unchecked", ["", "\n\ndef elsewhere(text):\n    exec(text)\n"], ids=["classes", "without_classes"])
+def test_attributes_set_after_super_are_the_instances_not_torchs(init, unchecked):
+    """Also where code the check cannot follow elsewhere keeps it from telling the classes apart."""
+    source = textwrap.dedent(MODULE).format(init=init.replace("LogSoftmax", "MLP")) + unchecked
+    report = StaticChecker(["torch.nn.Module.forward"]).check([Chunk("main", "mlp.py", source)], ["MLP", "f"])
+    assert report.gating == {}, report
 
 
 @pytest.mark.parametrize(

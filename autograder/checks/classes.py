@@ -51,7 +51,7 @@ import torch
 
 from autograder.checks import torch_objects
 from autograder.checks.bindings import fold_str, parts
-from autograder.checks.names import CLASS_DECORATORS, OVERFLOW, is_path, namespace_call
+from autograder.checks.names import CLASS_DECORATORS, OVERFLOW, SUPER, is_path, namespace_call
 
 if TYPE_CHECKING:
     from autograder.checks.program import Program
@@ -354,6 +354,8 @@ class _Survey:
             node, parent = parent, self.parent(parent)
         if isinstance(parent, ast.Call) and node in parent.args:
             called = self.of(parent.func)
+            if parent.args[0] is node and called == {SUPER} and self._plain_super(parent.func):
+                return True
             return bool(called) and (called <= CHECKS or called <= TEXT)
         if isinstance(parent, ast.Compare) and len(parent.ops) == 1:
             other = parent.comparators[0] if parent.left is node else parent.left
@@ -375,7 +377,7 @@ class _Survey:
                 return False
             if self._class_of(node) and not self._inert(node, NAMES, student=False):
                 return False
-            if "builtins.super" in found and not self._plain_super(node):
+            if SUPER in found and not self._plain_super(node):
                 return False
             if found & CLASS_METHODS and not self._plain_class_method(node):
                 return False
@@ -396,16 +398,34 @@ class _Survey:
         return "builtins.type" in called or (bool(called & READERS) and named)
 
     def _plain_super(self, node: ast.AST) -> bool:
-        """`super().name` in a plain method, which gives the instance's view of a base and not its class."""
+        """`super().name` or `super(C, self).name` in a plain method, which gives the instance's view of a base and not
+        its class.
+
+        `super()` is `super(__class__, first)`, with `first` the current value of the method's first parameter; so is
+        `super(C, self)` when `self` names that parameter. Where the method never rebinds it, it holds the instance
+        (the class is sealed), Python makes sure that the instance is one of `C`, and what `name` gives is bound to
+        it. `C` itself goes nowhere: only the leaking attributes of the proxy give it.
+        """
         call = self.parent(node)
-        if not isinstance(call, ast.Call) or call.func is not node or call.args or call.keywords:
+        if not isinstance(call, ast.Call) or call.func is not node or call.keywords:
             return False
         read = self.parent(call)
         if not isinstance(read, ast.Attribute) or read.value is not call or read.attr in SUPER_LEAKS:
             return False
         function = self._enclosing(call)
         owner = self.parent(function) if function is not None else None
-        return isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(owner, ast.ClassDef) and not function.decorator_list and function.name not in IMPLICIT
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not isinstance(owner, ast.ClassDef):
+            return False
+        positional = [*function.args.posonlyargs, *function.args.args]
+        if function.decorator_list or function.name in IMPLICIT or not positional:
+            return False
+        first = positional[0].arg
+        if any(isinstance(n, ast.Name) and n.id == first and not isinstance(n.ctx, ast.Load) for n in ast.walk(function)):
+            return False
+        if not call.args:
+            return True
+        instance = call.args[-1]
+        return len(call.args) == 2 and isinstance(instance, ast.Name) and instance.id == first and not isinstance(call.args[0], ast.Starred)
 
     def _plain_class_method(self, node: ast.AST) -> bool:
         """A `@classmethod` whose class parameter is only called or asked for its name."""

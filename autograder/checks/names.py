@@ -69,6 +69,10 @@ SHARED = "[?"
 """A container that other code may hold, and so put anything into."""
 ITERATORS = {"builtins.reversed", "builtins.list", "builtins.tuple", "builtins.iter"}
 """Builtins whose result, given one container, holds just its items."""
+SUPER = "builtins.super"
+"""`super(...)` gives a proxy of an instance (an object the analysis cannot identify), never one of its
+arguments, and calls none of them: reading an attribute through it finds a class attribute of a base, bound to
+the instance, and storing one raises."""
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "push"}
 """Methods through which a container takes in the values passed to them."""
 
@@ -280,12 +284,16 @@ class Solver:
 
         Once the student's classes are told apart (see `autograder.checks.classes`), calling a plain
         class gives its new instance and calling the student's function what it returns; any other
-        call may also give an unidentified object, or anything it was passed.
+        call may also give an unidentified object, or anything it was passed, except `super(...)` (see `SUPER`).
         """
         if returns and value in CLASS_DECORATORS:
             self.add(target, value)
             if site.passed is not None:
                 self.edge(site.passed, target, ("classes",))
+            return
+        if value == SUPER:
+            if returns:
+                self.add(target, UNKNOWN)
             return
         if returns and value in ITERATORS and site.single is not None:
             self.edge(site.single, target, ("items", site))

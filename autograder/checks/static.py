@@ -37,7 +37,7 @@ import ast
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Iterator, Literal
+from typing import Callable, Hashable, Iterable, Iterator, Literal
 
 from autograder.checks import dynamic, torch_objects
 from autograder.checks.bindings import STAR, Binding, Unit, absolute, definition, fold_str, parts
@@ -50,6 +50,10 @@ Key = tuple[str, str]
 Kind = Literal["banned", "dynamic", "shared"]
 UNIDENTIFIED = (UNKNOWN, CLASS, OVERFLOW)
 MAX_REPORTED = 20
+Refused = Callable[[str], bool]
+"""Which constant devices (`"cuda"`, `"cpu"`) a place in the code may not name."""
+CPU_DRAWS = ("torch.Generator", "torch.randperm")
+"""Library calls that may draw on the CPU: they make a generator, or a permutation of indices (see `_Sites.refused_by`)."""
 AVAILABILITY = {"is_available", "device_count"}
 """Functions of torch's device modules (`torch.cuda.is_available`, `torch.backends.mps.is_available`) that a
 device chosen by availability depends on."""
@@ -613,36 +617,95 @@ class _Sites:
 
     def fixed_device(self, node: ast.Call) -> str | None:
         """A device written into the code (directly, or through names set to it) rather than taken from the
-        data, a parameter or the machine: `.to()` may name the CPU, to bring a result back."""
+        data, a parameter or the machine, where the call may not name it (see `refused_by`)."""
         for keyword in node.keywords:
             if keyword.arg == "device":
-                found = self.fixed(keyword.value)
+                found = self.fixed(keyword.value, self.refused_by(node))
                 if found:
                     return f"a fixed device (device={found[0]}{found[1]})"
         func = node.func
         if "torch.device" in self.values.values_of(func) and node.args:
-            found = self.fixed(node.args[0])
+            refused = self.refused_at(node)
+            found = self.fixed(node.args[0], refused) if refused is not None else None
             if found:
                 return f"a fixed device (torch.device({found[0]}){found[1]})"
         if isinstance(func, ast.Attribute) and func.attr == "cuda" and not any(is_path(v) for v in self.values.values_of(func.value)):
             return "a fixed device (.cuda())"
-        if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
-            found = self.fixed(node.args[0], "cuda")
+        if _moves(node) and node.args:
+            found = self.fixed(node.args[0], _gpu)
             if found:
                 return f"a fixed device (.to({found[0]}){found[1]})"
         return None
 
-    def fixed(self, node: ast.expr, prefix: str = "") -> tuple[str, str] | None:
-        """The first constant device (starting with `prefix`) an argument may be, as the message shows it: the
-        constant itself, or the argument as written and where it was set."""
+    def refused_by(self, call: ast.Call) -> Refused:
+        """Which constant devices a call may not be given.
+
+        `.to()` may name the CPU, to bring a result back. So may a call that can only make a generator or a
+        permutation of indices (`CPU_DRAWS`): a generator is no tensor, and a permutation only picks rows (a
+        tensor on the GPU can be indexed with indices on the CPU), so drawing the order on the CPU gives CPU
+        and GPU runs the same mini-batches, as the contract of 04_mlp asks. Any other call makes a tensor,
+        which must not sit on a device fixed in the code (`torch.zeros(3, device="cpu")` next to inputs on
+        the GPU is the classic mistake). A GPU is refused everywhere.
+        """
+        if _moves(call):
+            return _gpu
+        funcs = self.values.values_of(call.func)
+        draws = [torch_objects.lookup(p) for p in CPU_DRAWS]
+        if funcs and all(is_path(f) and any(torch_objects.lookup(f) is d for d in draws) for f in funcs):
+            return _not_cpu
+        return _any
+
+    def refused_at(self, node: ast.Call) -> Refused | None:
+        """Which constant devices a `torch.device(...)` made here may not be, by where its value goes: none where a
+        conditional expression on availability chooses it (`torch.device("cuda") if torch.cuda.is_available()
+        else torch.device("cpu")`) or it is assigned to a name chosen by availability (see `_Devices`); those
+        its call refuses where it is a device argument; any elsewhere. Its value goes through the branches of
+        conditional expressions and `or`/`and` to where they go."""
+        value: ast.AST = node
+        parent = self.parents.get(id(value))
+        while isinstance(parent, ast.BoolOp) or (isinstance(parent, ast.IfExp) and parent.test is not value):
+            if isinstance(parent, ast.IfExp) and self.devices.tests_availability(parent.test, self.unit):
+                return None
+            value, parent = parent, self.parents.get(id(parent))
+        if isinstance(parent, ast.keyword) and parent.arg == "device":
+            call = self.parents.get(id(parent))
+            return self.refused_by(call) if isinstance(call, ast.Call) else _any
+        if isinstance(parent, ast.Call) and _moves(parent) and parent.args and parent.args[0] is value:
+            return _gpu
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if all(isinstance(t, ast.Name) and self.devices.by_availability(t, self.unit) for t in targets):
+                return None
+        return _any
+
+    def fixed(self, node: ast.expr, refused: Refused) -> tuple[str, str] | None:
+        """The first refused constant device an argument may be, as the message shows it: the constant itself, or
+        the argument as written and where it was set."""
         for device, constant, unit in self.devices.constants(node, self.unit):
-            if not device.startswith(prefix):
+            if not refused(device):
                 continue
             if any(n is constant for n in ast.walk(node)):
                 return repr(device), ""
             where = f"line {constant.lineno}" if unit.source is self.unit.source else f"{unit.source.filename} line {constant.lineno}"
             return ast.unparse(node), f", set to {device!r} at {where}"
         return None
+
+
+def _moves(call: ast.Call) -> bool:
+    """Whether a call is `x.to(...)`, which moves an object rather than making one."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "to"
+
+
+def _any(device: str) -> bool:
+    return True
+
+
+def _gpu(device: str) -> bool:
+    return device.startswith("cuda")
+
+
+def _not_cpu(device: str) -> bool:
+    return device.partition(":")[0] != "cpu"
 
 
 class _Devices:
@@ -653,7 +716,8 @@ class _Devices:
     tests availability (`torch.cuda.is_available()`, also through a name set to it) or sets it to a value that
     does: then none of its values is fixed, which accepts `if avail: dev = "cuda"` / `else: dev = "cpu"` and
     `dev = "cuda"` / `if not avail: dev = "cpu"` alike. A parameter, a tensor's `.device` or a conditional
-    expression is a choice of the caller, the data or the code, never fixed.
+    expression is a choice of the caller, the data or the code, never fixed. A `torch.device(...)` of a constant
+    is judged where it is made, by where its value goes (see `_Sites.refused_at`).
     """
 
     def __init__(self, program: Program) -> None:
