@@ -136,7 +136,7 @@ class Callback:
             _reply(header, tensors)
             answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
             while "op" in answer:
-                _answer(*_loaded, answer, tensors_in)
+                _answer(_loaded[0], _loaded[1], answer, tensors_in)
                 answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
             if answer.get("status") != "ok":
                 raise RuntimeError(f"the test's function raised {answer.get('error', 'an exception')} when your code called it")
