@@ -616,6 +616,181 @@ print("composite:", check_against_autograd(lambda t: (3 * t**3 + 2) ** 2, compos
 print("sigmoid':", check_against_autograd(torch.sigmoid, sigmoid_derivative, torch.linspace(-5, 5, 11)))
 '''
 
+CALC_NETWORK_OF_LAYERS = '''
+\"\"\"Framework style: layer objects with forward/backward, held by a Network that runs them in order and back.\"\"\"
+import torch
+
+
+def composite_derivative(x):
+    return 54 * x**5 + 36 * x**2
+
+
+def sigmoid(z):
+    return 1 / (1 + torch.exp(-z))
+
+
+def sigmoid_derivative(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+class Linear:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W.T + self.b
+
+    def backward(self, grad):
+        self.dW = grad.T @ self.x
+        self.db = grad.sum(0)
+        return grad @ self.W
+
+
+class Sigmoid:
+    def forward(self, a):
+        self.h = sigmoid(a)
+        return self.h
+
+    def backward(self, grad):
+        return grad * self.h * (1 - self.h)
+
+
+class Network:
+    \"\"\"Layers in a list: forward in order, backward in reverse, as in the lecture's computational graph.\"\"\"
+
+    def __init__(self, W1, b1, W2, b2):
+        self.layers = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad):
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+
+def two_layer_forward(x, W1, b1, W2, b2):
+    return Network(W1, b1, W2, b2).forward(x)
+
+
+def two_layer_backward(x, y, W1, b1, W2, b2):
+    net = Network(W1, b1, W2, b2)
+    out = net.forward(x)
+    net.backward(2 * (out - y) / out.numel())
+    first, last = net.layers[0], net.layers[-1]
+    return {"loss": ((out - y) ** 2).mean(), "W1": first.dW, "b1": first.db, "W2": last.dW, "b2": last.db}
+'''
+
+CALC_LAYERS_FROM_BUILDER = '''
+import torch
+
+
+def composite_derivative(x):
+    u = 3 * x**3 + 2
+    return 2 * u * 9 * x**2
+
+
+def sigmoid(z):
+    e = torch.exp(-z.abs())
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_derivative(z):
+    return sigmoid(z) * sigmoid(-z)
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W.T + self.b
+
+    def backward(self, upstream):
+        self.grads = {"W": upstream.T @ self.x, "b": upstream.sum(0)}
+        return upstream @ self.W
+
+
+class Logistic:
+    def forward(self, a):
+        self.a = a
+        return sigmoid(a)
+
+    def backward(self, upstream):
+        return upstream * sigmoid_derivative(self.a)
+
+
+def build(W1, b1, W2, b2):
+    \"\"\"The network as a list of layers.\"\"\"
+    return [Affine(W1, b1), Logistic(), Affine(W2, b2)]
+
+
+def two_layer_forward(x, W1, b1, W2, b2):
+    for layer in build(W1, b1, W2, b2):
+        x = layer.forward(x)
+    return x
+
+
+def two_layer_backward(x, y, W1, b1, W2, b2):
+    layers = build(W1, b1, W2, b2)
+    out = x
+    for layer in layers:
+        out = layer.forward(out)
+    grad = 2 * (out - y) / out.numel()
+    for layer in layers[::-1]:
+        grad = layer.backward(grad)
+    first, last = layers[0].grads, layers[2].grads
+    return {"loss": ((out - y) ** 2).mean(), "W1": first["W"], "b1": first["b"], "W2": last["W"], "b2": last["b"]}
+'''
+
+CALC_FACTORY_KWARGS = '''
+# Buffers made with the inputs' dtype and device, passed as one dict as PyTorch's own layers do.
+import torch
+
+
+def composite_derivative(x):
+    return 54 * x**5 + 36 * x**2
+
+
+def sigmoid(z):
+    return 1 / (1 + torch.exp(-z))
+
+
+def sigmoid_derivative(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def two_layer_forward(x, W1, b1, W2, b2):
+    return sigmoid(x @ W1.T + b1) @ W2.T + b2
+
+
+def two_layer_backward(x, y, W1, b1, W2, b2):
+    factory = {"dtype": x.dtype, "device": x.device}
+    grads = {name: torch.zeros(p.shape, **factory) for name, p in (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2))}
+    n, o = y.shape
+    loss = torch.zeros((), **factory)
+    for i in range(n):
+        a = W1 @ x[i] + b1
+        h = sigmoid(a)
+        e = W2 @ h + b2 - y[i]
+        loss += (e**2).sum() / (n * o)
+        g = 2 * e / (n * o)
+        grads["W2"] += torch.outer(g, h)
+        grads["b2"] += g
+        ga = (g @ W2) * h * (1 - h)
+        grads["W1"] += torch.outer(ga, x[i])
+        grads["b1"] += ga
+    grads["loss"] = loss
+    return grads
+'''
+
 NB_CALC_TYPICAL = notebook(
     ("markdown", "# Lab 1: calculus and backpropagation\nName: Dana, group B"),
     "%matplotlib inline\n!pip install numpy --quiet\n%load_ext autoreload\n%autoreload 2",
@@ -960,6 +1135,9 @@ CALCULUS = [
     module("typed_dict_result", CALC_TYPED_DICT),
     module("network_class", CALC_NETWORK_CLASS),
     module("autograd_checker_helper", CALC_AUTOGRAD_CHECKER),
+    module("network_of_layers", CALC_NETWORK_OF_LAYERS),
+    module("layers_from_builder", CALC_LAYERS_FROM_BUILDER),
+    module("factory_kwargs", CALC_FACTORY_KWARGS),
     Honest("nb_typical", "ipynb", NB_CALC_TYPICAL),
     Honest("nb_redefined_and_raising", "ipynb", NB_CALC_REDEFINED),
     Honest("nb_gradcheck_cells", "ipynb", NB_CALC_GRADCHECK),
@@ -1532,6 +1710,64 @@ NB_GD_DEVICE_TIMING = notebook(
     "torch.cuda.synchronize()",
 )
 
+NB_GD_COMPARE_HELPER = notebook(
+    ("markdown", "## My fit against torch.optim.SGD, timed by one helper"),
+    "import time\nimport torch",
+    '''
+    def gradient_descent_1d(df, x0, lr, eps=1e-6, max_steps=10_000):
+        x, steps = float(x0), 0
+        while True:
+            g = df(x)
+            if abs(g) < eps or steps >= max_steps:
+                return x, steps
+            x -= lr * g
+            steps += 1
+
+
+    def fit_linear_regression(x, y, lr=0.1, epochs=1000):
+        w = torch.tensor(-1.0, dtype=x.dtype, device=x.device, requires_grad=True)
+        b = torch.tensor(5.0, dtype=x.dtype, device=x.device, requires_grad=True)
+        losses = []
+        for _ in range(epochs):
+            loss = ((w * x + b - y) ** 2).mean()
+            losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+        return w.item(), b.item(), losses
+    ''',
+    '''
+    def fit_with_sgd(x, y, lr=0.1, epochs=1000):
+        \"\"\"The same fit with torch's optimizer, only to compare.\"\"\"
+        w = torch.tensor(-1.0, requires_grad=True)
+        b = torch.tensor(5.0, requires_grad=True)
+        opt = torch.optim.SGD([w, b], lr=lr)
+        losses = []
+        for _ in range(epochs):
+            opt.zero_grad()
+            loss = ((w * x + b - y) ** 2).mean()
+            losses.append(loss.item())
+            loss.backward()
+            opt.step()
+        return w.item(), b.item(), losses
+
+
+    def timed(fit, x, y):
+        start = time.perf_counter()
+        w, b, _ = fit(x, y, epochs=100)
+        return w, b, time.perf_counter() - start
+    ''',
+    '''
+    x = torch.rand(20)
+    y = 2 * x + 3
+    for fit in (fit_linear_regression, fit_with_sgd):
+        print(fit.__name__, timed(fit, x, y))
+    ''',
+)
+
 GD_FOLDER_MAIN = '''
 from optimizers import ManualSGD
 from stopping import should_stop
@@ -1656,6 +1892,7 @@ GRADIENT_DESCENT = [
     Honest("nb_typical", "ipynb", NB_GD_TYPICAL),
     Honest("nb_redefined", "ipynb", NB_GD_REDEFINED),
     Honest("nb_device_timing", "ipynb", NB_GD_DEVICE_TIMING),
+    Honest("nb_compare_helper", "ipynb", NB_GD_COMPARE_HELPER),
     folder(
         "folder_own_optimizer",
         {"gradient_descent.py": GD_FOLDER_MAIN, "optimizers.py": GD_FOLDER_OPTIMIZERS, "stopping.py": GD_FOLDER_STOPPING},
