@@ -14,7 +14,23 @@ sample of the assignments' `samples/` folders.
 
 from __future__ import annotations
 
+import json
+
 from honest_corpus import Honest, folder, module, notebook
+
+
+def colab(*cells: str | tuple[str, str]) -> str:
+    """A notebook as Colab saves it: each source one string, unrun cells, an error output, Colab's metadata."""
+    saved = json.loads(notebook(*cells))
+    for cell in saved["cells"]:
+        cell["source"] = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = None
+            cell["outputs"] = [{"output_type": "error", "ename": "NameError", "evalue": "name 'torch' is not defined", "traceback": []}]
+    saved["metadata"] = {"colab": {"provenance": [], "gpuType": "T4"}, "accelerator": "GPU", "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    saved["nbformat_minor"] = 0
+    return json.dumps(saved)
+
 
 # 01_calculus -----------------------------------------------------------------
 
@@ -2496,6 +2512,207 @@ def predict(model, X):
     return logits.argmax(dim=1).to(X.device)
 '''
 
+MLP_CLOSURE_ONE_PATH = '''
+"""Mini-batch code for every case (full batch is one batch of all rows), SGD steps through a closure."""
+import torch
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.linear1 = nn.Linear(input_dim, hidden_dim)
+        self.activation = nn.ReLU()
+        self.linear2 = nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear2(self.activation(self.linear1(x)))
+
+
+def train_classifier(model, X, y, epochs=200, lr=0.1, batch_size=None, device=None, seed=0):
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device)
+    X, y = X.to(device), y.to(device)
+    n = len(X)
+    batch_size = batch_size or n
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    history = []
+    for epoch in range(epochs):
+        order = torch.randperm(n, generator=g).to(device)
+        average = 0.0
+        for i, start in enumerate(range(0, n, batch_size)):
+            rows = order[start:start + batch_size]
+
+            def closure():
+                optimizer.zero_grad()
+                batch_loss = loss_fn(model(X[rows]), y[rows])
+                batch_loss.backward()
+                return batch_loss
+
+            loss = optimizer.step(closure)
+            average += (loss.item() - average) / (i + 1)
+        history.append(average)
+    model.eval()
+    return history
+
+
+def predict(model, X):
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(X)
+    model.train(was_training)
+    return out.argmax(1)
+'''
+
+
+
+NB_MLP_COLAB = colab(
+    """
+    %%capture
+    !pip install torchinfo
+    import torch
+    import torch.nn as nn
+    import matplotlib.pyplot as plt
+    """,
+    """
+    try:
+        from google.colab import drive
+        drive.mount('/content/drive')
+    except ImportError:
+        pass
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    """,
+    """
+    class MLP(nn.Module):
+        def __init__(self, input_dim, hidden_dim, output_dim):
+            super().__init__()
+            self.linear1 = nn.Linear(input_dim, hidden_dim)
+            self.activation = nn.ReLU()
+            self.linear2 = nn.Linear(hidden_dim, output_dim)
+
+        def forward(self, x):
+            return self.linear2(self.activation(self.linear1(x)))
+
+
+    def train_classifier(model, X, y, epochs=200, lr=0.1, batch_size=None, device=None, seed=0):
+        if device is None:
+            device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+        model.to(device)
+        X = X.to(device)
+        y = y.to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        criterion = nn.CrossEntropyLoss()
+        generator = torch.Generator().manual_seed(seed)
+        losses = []
+        for epoch in range(epochs):
+            if batch_size is None:
+                optimizer.zero_grad()
+                loss = criterion(model(X), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            else:
+                permutation = torch.randperm(X.size(0), generator=generator).to(device)
+                running_loss = 0.0
+                for i in range(0, X.size(0), batch_size):
+                    indices = permutation[i:i + batch_size]
+                    optimizer.zero_grad()
+                    loss = criterion(model(X[indices]), y[indices])
+                    loss.backward()
+                    optimizer.step()
+                    running_loss += loss.item() * indices.size(0)
+                losses.append(running_loss / X.size(0))
+        return losses
+
+
+    def predict(model, X):
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            outputs = model(X)
+            _, predicted = torch.max(outputs.data, 1)
+        model.train(was_training)
+        return predicted
+    """,
+    """
+    %%capture train_log
+    torch.manual_seed(0)
+    X_train = torch.randn(200, 2)
+    y_train = (X_train[:, 0] * X_train[:, 1] > 0).long()
+    net = MLP(2, 32, 2).to(device)
+    history = train_classifier(net, X_train, y_train, epochs=50, lr=0.5, batch_size=32)
+    print(history[-1])
+    """,
+    "plt.plot(history); plt.title('loss'); plt.show()",
+)
+
+MLP_ZIP_MAIN = """
+import torch
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.linear1 = nn.Linear(input_dim, hidden_dim)
+        self.activation = nn.ReLU()
+        self.linear2 = nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear2(self.activation(self.linear1(x)))
+
+
+def train_classifier(model, X, y, epochs=200, lr=0.1, batch_size=None, device=None, seed=0):
+    device = device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+    X, y = X.to(device), y.to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    history = []
+    for _ in range(epochs):
+        if batch_size is None:
+            groups = [torch.arange(len(X), device=X.device)]
+        else:
+            groups = torch.randperm(len(X), generator=generator).to(X.device).split(batch_size)
+        losses = []
+        for rows in groups:
+            optimizer.zero_grad()
+            loss = loss_fn(model(X[rows]), y[rows])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        history.append(sum(losses) / len(losses))
+    return history
+
+
+def predict(model, X):
+    mode = model.training
+    model.eval()
+    with torch.no_grad():
+        classes = model(X).argmax(dim=1)
+    model.train(mode)
+    return classes
+"""
+
+NB_MLP_OLD_CHECKPOINT = notebook(
+    "import torch\nfrom torch import nn",
+    """
+    class MLP(nn.Module):
+        def __init__(self, input_dim, hidden_dim, output_dim):
+            super().__init__()
+            self.fc = nn.Linear(input_dim, output_dim)
+
+        def forward(self, x):
+            return torch.softmax(self.fc(x), dim=1)
+    """,
+)
+
 NB_MLP_TYPICAL = notebook(
     ("markdown", "# Lab 4: MLP classifier\nFrank, group A"),
     "%matplotlib inline\n!pip install torchinfo --quiet\n%load_ext autoreload",
@@ -2898,9 +3115,11 @@ MLP = [
     module("constants_and_main", MLP_CONSTANTS_MAIN),
     module("monitors_accuracy", MLP_MONITOR_ACCURACY),
     module("zero_grad_after_step", MLP_ZERO_GRAD_AFTER),
+    module("closure_one_batch_path", MLP_CLOSURE_ONE_PATH),
     Honest("nb_typical", "ipynb", NB_MLP_TYPICAL),
     Honest("nb_redefined", "ipynb", NB_MLP_REDEFINED),
     Honest("nb_grid_search", "ipynb", NB_MLP_GRID_SEARCH),
+    Honest("nb_colab_capture", "ipynb", NB_MLP_COLAB),
     folder(
         "folder_package",
         {
@@ -2912,6 +3131,16 @@ MLP = [
         },
     ),
     folder("folder_notebook_imports_model", {"lab4.ipynb": NB_MLP_IMPORTS_MODEL, "models.py": MLP_NB_MODELS, "utils.py": MLP_NB_UTILS}),
+    folder(
+        "folder_unzipped_leftovers",
+        {
+            "lab4/mlp.py": MLP_ZIP_MAIN,
+            "lab4/README.md": "# Lab 4\nRun `python mlp.py`.\n",
+            "lab4/data/blobs.csv": "x0,x1,label\n-2.1,-1.9,0\n2.0,-2.2,1\n",
+            "lab4/.ipynb_checkpoints/mlp-checkpoint.ipynb": NB_MLP_OLD_CHECKPOINT,
+            "__MACOSX/lab4/._mlp.py": "\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ",
+        },
+    ),
 ]
 
 CORPORA: dict[str, list[Honest]] = {"01_calculus": CALCULUS, "03_gradient_descent": GRADIENT_DESCENT, "04_mlp": MLP}
