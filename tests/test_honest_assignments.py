@@ -67,7 +67,7 @@ def _static_cases() -> list[object]:
     return [pytest.param(*case, marks=marks[case]) if case in marks else case for case in CASES]
 
 
-def test_every_assignment_has_every_kind_of_honest_submission():
+def test_every_assignment_has_every_kind_of_honest_submission() -> None:
     for assignment, entries in CORPORA.items():
         kinds = [entry.kind for entry in entries]
         assert len(entries) >= 12, assignment
@@ -77,7 +77,7 @@ def test_every_assignment_has_every_kind_of_honest_submission():
 
 
 @pytest.mark.parametrize("assignment, name", _static_cases())
-def test_the_static_check_gates_no_honest_submission(assignment, name, tmp_path):
+def test_the_static_check_gates_no_honest_submission(assignment: str, name: str, tmp_path: Path) -> None:
     config = _config(assignment)
     source = _read(_entry(assignment, name), tmp_path, config)
     report = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
@@ -85,7 +85,7 @@ def test_the_static_check_gates_no_honest_submission(assignment, name, tmp_path)
 
 
 @pytest.mark.parametrize("assignment, name", [(a, n) for a, names in GRADED.items() for n in names])
-def test_an_honest_submission_gets_full_marks(assignment, name, tmp_path):
+def test_an_honest_submission_gets_full_marks(assignment: str, name: str, tmp_path: Path) -> None:
     config = _config(assignment)
     source = _read(_entry(assignment, name), tmp_path, config)
     reference = load_reference(COURSE / "reference" / assignment / config.module_file)
