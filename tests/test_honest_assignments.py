@@ -32,14 +32,6 @@ GRADED = {
     "04_mlp": ["typed_dataloader", "nb_redefined", "folder_notebook_imports_model"],
 }
 GATED = {
-    ("01_calculus", "autograd_checker_helper"): (
-        "a helper given the student's function in one call and torch.sigmoid in another: the points-to analysis keeps "
-        "one variable for all of a function's parameters, so the exercise's parameters seem to hold torch.sigmoid"
-    ),
-    ("03_gradient_descent", "nb_compare_helper"): (
-        "a timing helper given fit_linear_regression and an optimizer version: every parameter of the helper holds both "
-        "functions, so fit_linear_regression's x seems to hold torch.optim"
-    ),
     ("01_calculus", "network_of_layers"): "layer.backward() over a list held in an attribute (self.layers) reads as Tensor.backward",
     ("01_calculus", "layers_from_builder"): "layer.backward() over a list returned by the student's own function reads as Tensor.backward",
     ("01_calculus", "factory_kwargs"): "torch.zeros(..., **factory) with factory = {'dtype': ..., 'device': ...}: keys written out one line above",

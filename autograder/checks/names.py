@@ -9,7 +9,10 @@ identify (one "heap" slot per attribute name, shared by all such objects),
 every function's parameters and return value, and every expression is a
 variable holding a set of values, and each piece of code adds constraints
 between them ("whatever `b` holds, `a` holds with `.x` appended"). The
-constraints are solved once with a work list. Being flow-insensitive, it
+constraints are solved once with a work list. A call the student's code makes
+passes each argument to the parameter of its place or name; one a library
+makes, or of a function a library may have wrapped, passes anything to any
+parameter (see `Solver.call`). Being flow-insensitive, it
 holds every value a name may take at any time, which is what makes it sound
 for code that runs in any order (notebook cells, functions called later).
 
@@ -115,6 +118,15 @@ class CallSite:
     """What the call is passed (arguments only, not the receiver), which an unidentified callee may return."""
     single: int | None = None
     """The one argument of a call passed just one, by position."""
+    positional: tuple[int, ...] = ()
+    """The arguments given by position, up to the first one unpacked with `*`."""
+    keywords: tuple[tuple[str, int], ...] = ()
+    """The arguments given by keyword."""
+    spread: int | None = None
+    """What is unpacked with `*` or `**`, and the positional arguments after the first `*`: any parameter from
+    the first of them on may receive it."""
+    receiver: int | None = None
+    """The object a method is read from (`obj` in `obj.method(...)`), which a bound method receives first."""
 
 
 @dataclass
@@ -155,6 +167,14 @@ class Solver:
         self.seen: set[tuple[int, int, Op]] = set()
         self.queue: deque[tuple[int, str]] = deque()
         self.work = 0
+        self.sites: dict[str, list[CallSite]] = {}
+        """The calls of each function of the student's that its caller's code makes itself (see `Solver.call`)."""
+        self.bindable: set[str] = set()
+        """Functions read as an attribute of an object, which may so be bound methods: their first parameter receives
+        the object, and each argument the parameter after the one its place names."""
+        self.wrapped: set[str] = set()
+        """Functions a library call may have wrapped (`functools.partial(f, x)`): what calling them passes may reach
+        any of their parameters."""
 
     def var(self, key: Hashable | None = None) -> int:
         """The variable for `key` (a new one each time without a key)."""
@@ -230,10 +250,16 @@ class Solver:
                 self.add(target, value)
             else:
                 self.opaque(site, target)
-        elif kind == "passed":
+        elif kind in ("passed", "returned"):
             self.add(target, value)
             if value.startswith("[") and value != CONTAINER:
                 self.add(target, value[1:])
+            if kind == "returned" and self.program.is_function(value):
+                self.wrap(value)
+        elif kind == "bound":
+            self.add(target, value)
+            if self.program.is_function(value):
+                self.bind(value)
         elif kind == "contents":
             if value.startswith("["):
                 self.add(target, value)
@@ -246,12 +272,12 @@ class Solver:
         elif kind == "call":
             site = op[1]
             assert isinstance(site, CallSite)
-            self.call(value, site, target, bool(op[2]))
+            self.call(value, site, target, bool(op[2]), direct=True)
         elif kind == "invoke":
             site = op[1]
             assert isinstance(site, CallSite)
             if value.startswith("&") or value.startswith("*"):
-                self.call(value, site, target, bool(op[2]))
+                self.call(value, site, target, bool(op[2]), direct=False)
 
     def attribute(self, value: str, name: str, target: int) -> None:
         """The values of `value.name`: a longer path, a name of a student's module, or the heap slot for unidentified objects."""
@@ -259,7 +285,7 @@ class Solver:
             self.add(target, CLASS)
         elif value in (UNKNOWN, CLASS) or value[0] in "&*":
             self.add(target, UNKNOWN)
-            self.edge(self.var(("heap", name)), target)
+            self.edge(self.var(("heap", name)), target, ("bound",) if self.binds(value) else ("copy",))
         elif value.startswith("["):
             self.add(target, value)
         elif value.startswith("@"):
@@ -279,12 +305,24 @@ class Solver:
         else:
             self.add(target, f"{value}.{name}")
 
-    def call(self, value: str, site: CallSite, target: int, returns: bool) -> None:
+    def binds(self, value: str) -> bool:
+        """Whether a function read as an attribute of `value` may come out bound to it: an instance's method, or a
+        method of the metaclass of a class that is not plain (a function read from a plain class or from another
+        function comes out as it is)."""
+        return value in (UNKNOWN, CLASS) or value[0] == "*" or (self.program.is_class(value) and value not in self.program.plain)
+
+    def call(self, value: str, site: CallSite, target: int, returns: bool, direct: bool) -> None:
         """What calling `value` at `site` gives `target`, and what the callee's parameters receive.
 
-        Once the student's classes are told apart (see `autograder.checks.classes`), calling a plain
-        class gives its new instance and calling the student's function what it returns; any other
-        call may also give an unidentified object, or anything it was passed, except `super(...)` (see `SUPER`).
+        Calling the student's function runs its body, which the analysis follows: the result is what it returns
+        (and, before the student's classes are told apart, see `autograder.checks.classes`, also an unidentified
+        object), and it calls nothing it was passed but where its body does. Once the classes are told
+        apart, calling a plain class gives its new instance. Any other call may also give an unidentified object,
+        or anything it was passed, and call what it was passed, except `super(...)` (see `SUPER`).
+
+        Where the student's code calls a function itself (`direct`), each argument reaches the parameter it is
+        passed to (see `pass_arguments`); where a library calls it (`map(f, xs)`, a class's `__init__` run by
+        the class), anything the call was passed may reach any parameter.
         """
         if returns and value in CLASS_DECORATORS:
             self.add(target, value)
@@ -298,7 +336,10 @@ class Solver:
         if returns and value in ITERATORS and site.single is not None:
             self.edge(site.single, target, ("items", site))
             return
-        if returns and value not in self.program.plain and not (self.program.plain and self.program.is_function(value)):
+        if returns and self.program.is_function(value):
+            if not self.program.plain:
+                self.add(target, UNKNOWN)
+        elif returns and value not in self.program.plain:
             self.opaque(site, target)
         if value.startswith("&"):
             module, index = value[1:].split(":")
@@ -309,7 +350,15 @@ class Solver:
                 for method in ("__init__", "__new__"):
                     self.edge(self.var(("heap", method)), target, ("invoke", site, False))
                 return
-            self.edge(site.arguments, self.var(("args", module, index)))
+            if direct:
+                self.sites.setdefault(value, []).append(site)
+                self.pass_arguments(value, site, 0)
+                if value in self.bindable:
+                    self.pass_arguments(value, site, 1)
+                if value in self.wrapped:
+                    self.edge(site.arguments, self.var(("args", module, index)))
+            else:
+                self.edge(site.arguments, self.var(("args", module, index)))
             if returns:
                 self.edge(self.var(("return", module, index)), target)
         elif value.startswith("*"):
@@ -330,12 +379,57 @@ class Solver:
         elif is_path(value) and torch_objects.is_module(value):
             self.add(target, value)
 
+    def pass_arguments(self, value: str, site: CallSite, shift: int) -> None:
+        """What each parameter of the student's function receives from a call its caller's code makes: the argument
+        in its place or of its name, and anything unpacked from where that starts. A bound method (`shift` 1)
+        receives the object it was read from first, and the arguments one place further on."""
+        node = self.program.definition(value)
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        module, index = value[1:].split(":")
+        params = arguments(node.args)
+        positional = len(node.args.posonlyargs) + len(node.args.args)
+        vararg = positional if node.args.vararg else None
+        kwarg = len(params) - 1 if node.args.kwarg else None
+        by_name = {a.arg: i for i, a in enumerate(params) if i >= len(node.args.posonlyargs) and i != vararg and i != kwarg}
+
+        def parameter(i: int) -> int:
+            return self.var(("param", module, index, i))
+
+        if shift and site.receiver is not None and (positional or vararg is not None):
+            self.edge(site.receiver, parameter(0 if positional else vararg or 0))
+        for place, argument in enumerate(site.positional, start=shift):
+            slot = place if place < positional else vararg
+            if slot is not None:
+                self.edge(argument, parameter(slot))
+        for name, argument in site.keywords:
+            slot = by_name.get(name, kwarg)
+            if slot is not None:
+                self.edge(argument, parameter(slot))
+        if site.spread is not None:
+            for slot in range(min(len(site.positional) + shift, positional), len(params)):
+                self.edge(site.spread, parameter(slot), ("passed",))
+
+    def bind(self, value: str) -> None:
+        """Count a function as one that may be called as a bound method (see `bindable`)."""
+        if value not in self.bindable:
+            self.bindable.add(value)
+            for site in self.sites.get(value, []):
+                self.pass_arguments(value, site, 1)
+
+    def wrap(self, value: str) -> None:
+        """Count a function as one a library may have wrapped (see `wrapped`)."""
+        if value not in self.wrapped:
+            self.wrapped.add(value)
+            module, index = value[1:].split(":")
+            for site in self.sites.get(value, []):
+                self.edge(site.arguments, self.var(("args", module, index)))
+
     def opaque(self, site: CallSite, target: int) -> None:
-        """A call whose result the analysis cannot identify: an unknown object, what it was passed, or
-        what the callables it was passed return."""
+        """A call whose result the analysis cannot identify: an unknown object, what it was passed (or a wrapper of
+        it), or what the callables it was passed return."""
         self.add(target, UNKNOWN)
         if site.passed is not None:
-            self.edge(site.passed, target, ("passed",))
+            self.edge(site.passed, target, ("returned",))
             self.edge(site.passed, target, ("invoke", site, True))
 
 
@@ -624,11 +718,14 @@ class Builder:
             self.statements(handler.body)
 
     def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, index: int) -> None:
-        """Each parameter holds an unknown object, its default, and whatever any call site passes (to any parameter: calls are not matched position by position).
+        """Each parameter holds an unknown object, its default, what the calls the student's code makes pass to it
+        (by place or name, see `Solver.pass_arguments`), and whatever any other call passes (to any parameter).
+        `*args` and `**kwargs` hold what they receive in a container.
 
         The first parameter of a method of a sealed class (`self`) holds just the instances it can be.
         """
         received = self.solver.var(("args", self.module.name, str(index)))
+        packed = {id(node.args.vararg), id(node.args.kwarg)}
         positional = [*node.args.posonlyargs, *node.args.args]
         defaults = dict(zip([a.arg for a in positional[len(positional) - len(node.args.defaults) :]], node.args.defaults))
         defaults.update((a.arg, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)
@@ -640,8 +737,12 @@ class Builder:
                 for instance in instances:
                     self.solver.add(var, instance)
             else:
+                own = self.solver.var(("param", self.module.name, str(index), position))
                 self.solver.add(var, UNKNOWN)
                 self.solver.edge(received, var, ("passed",))
+                if id(argument) in packed:
+                    self.solver.edge(received, var, ("wrap",))
+                self.solver.edge(own, var, ("wrap",) if id(argument) in packed else ("copy",))
             if argument.arg in defaults:
                 self.solver.edge(self.expr(defaults[argument.arg]), var)
             if argument.annotation is not None:
@@ -916,7 +1017,7 @@ class Builder:
             name = fold_str(node.args[0]) if node.args else None
         first = passed[0] if node.args else None
         single = passed[0] if len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred) else None
-        result = self.call_site(func, passed, receiver, name, first, node, single)
+        result = self.call_site(func, passed, receiver, name, first, node, single, self.placed(node))
         if isinstance(node.func, ast.Name) and node.func.id in READERS:
             for read in node.args:
                 kept = self.kept_local(read)
@@ -934,6 +1035,25 @@ class Builder:
             self.record_store(node, passed[0], name, False)
         return result
 
+    def placed(self, node: ast.Call) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...], int | None]:
+        """A call's arguments by place (up to the first `*`) and by keyword, and a variable for the rest: what is
+        unpacked and the positional arguments after the first `*`, which may reach any later parameter."""
+        positional: list[int] = []
+        rest: list[int] = []
+        for argument in node.args:
+            if rest or isinstance(argument, ast.Starred):
+                rest.append(self.expr(argument))
+            else:
+                positional.append(self.expr(argument))
+        keywords = tuple((k.arg, self.expr(k.value)) for k in node.keywords if k.arg is not None)
+        rest += [self.expr(k.value) for k in node.keywords if k.arg is None]
+        spread = None
+        if rest:
+            spread = self.solver.var()
+            for argument in rest:
+                self.solver.edge(argument, spread)
+        return tuple(positional), keywords, spread
+
     def call_site(
         self,
         func: int,
@@ -943,6 +1063,7 @@ class Builder:
         first: int | None = None,
         node: ast.AST | None = None,
         single: int | None = None,
+        placed: tuple[tuple[int, ...], tuple[tuple[str, int], ...], int | None] | None = None,
     ) -> int:
         solver = self.solver
         arguments, passed_var = solver.var(), solver.var()
@@ -953,7 +1074,8 @@ class Builder:
         solver.edge(func, arguments, ("modules",))
         for argument in receiver:
             solver.edge(argument, arguments)
-        site = CallSite(arguments, name, first, passed_var, single)
+        positional, keywords, spread = placed if placed is not None else (tuple(passed), (), None)
+        site = CallSite(arguments, name, first, passed_var, single, positional, keywords, spread, receiver[0] if receiver else None)
         self.values.calls.append((func, site, result))
         solver.edge(func, result, ("call", site, True))
         return result
