@@ -7,15 +7,15 @@ loses points on the exercises it names and keeps full marks on all others.
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from autograder.config import AssignmentConfig, assignment_names, load_assignment
-from autograder.grading.grade import grade_source, suite_dirs
-from autograder.grading.session import load_reference
-from autograder.intake.discover import read_entry
-from autograder.intake.source import SubmissionSource
+from autograder.config import assignment_names, load_assignment
+from autograder.grading.batch import grade_class
 from autograder.release.markers import split_solutions
 from autograder.results.model import SubmissionResult
 
@@ -25,11 +25,31 @@ ASSIGNMENTS = assignment_names(COURSE)
 CASES = [(a, s) for a in ASSIGNMENTS for s in sorted(load_assignment(COURSE, a).samples)]
 
 
-def _grade(config: AssignmentConfig, path: Path) -> SubmissionResult:
-    source = read_entry(path, config.module)
-    assert isinstance(source, SubmissionSource), source
-    reference = load_reference(COURSE / "reference" / config.name / config.module_file)
-    return grade_source(config, source, suite_dirs(config, include_hidden=True), reference)
+STANDARD = {"reference_py": "reference", "reference_ipynb": "reference", "stub_py": "student_template", "stub_ipynb": "student_template"}
+"""Besides the samples, every class graded here holds the reference and the stub, as a module and as a notebook."""
+
+
+@functools.lru_cache(maxsize=None)
+def _graded(assignment: str) -> dict[str, SubmissionResult]:
+    """Every sample, the reference and the stub of `assignment`, graded once as one class.
+
+    Graded the way `autograder grade` grades a class, with two graders side
+    by side: one grading at a time would take most of the suite's time.
+    """
+    config = load_assignment(COURSE, assignment)
+    folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-"))
+    submissions = folder / "class"
+    submissions.mkdir()
+    for name, sample in config.samples.items():
+        source = config.samples_dir / sample.file
+        target = submissions / (name + (source.suffix if source.is_file() else ""))
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    for name, tree in STANDARD.items():
+        kind = name.rsplit("_", 1)[1]
+        shutil.copy(COURSE / tree / assignment / f"{config.module}.{kind}", submissions / f"{name}.{kind}")
+    report = grade_class(config, COURSE, submissions, folder / "out", jobs=2)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {result.student: result for result in report.results}
 
 
 def _failures(result: SubmissionResult) -> str:
@@ -40,7 +60,7 @@ def _failures(result: SubmissionResult) -> str:
 def test_sample_loses_points_exactly_where_expected(assignment, name):
     config = load_assignment(COURSE, assignment)
     sample = config.samples[name]
-    result = _grade(config, config.samples_dir / sample.file)
+    result = _graded(assignment)[name]
     scores = {e.exercise: (e.score, e.max_score) for e in result.by_exercise()}
     losing = sorted(e for e, (got, full) in scores.items() if got < full)
     assert losing == sorted(sample.loses), f"{assignment}/{name}: {scores}\n{_failures(result)}"
@@ -59,8 +79,7 @@ def test_every_sample_file_is_declared(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("kind", ["py", "ipynb"])
 def test_reference_earns_every_point(assignment, kind):
-    config = load_assignment(COURSE, assignment)
-    result = _grade(config, COURSE / "reference" / assignment / f"{config.module}.{kind}")
+    result = _graded(assignment)[f"reference_{kind}"]
     assert result.score == result.max_score > 0, _failures(result)
     assert [t.name for t in result.tests if t.failed] == []
 
@@ -68,8 +87,7 @@ def test_reference_earns_every_point(assignment, kind):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("kind", ["py", "ipynb"])
 def test_student_stub_scores_nothing(assignment, kind):
-    config = load_assignment(COURSE, assignment)
-    result = _grade(config, COURSE / "student_template" / assignment / f"{config.module}.{kind}")
+    result = _graded(assignment)[f"stub_{kind}"]
     assert result.score == 0 and result.max_score > 0
 
 
