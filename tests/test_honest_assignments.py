@@ -33,9 +33,6 @@ GRADED = {
 }
 GATED = {
     ("01_calculus", "network_of_layers"): "layer.backward() over a list held in an attribute (self.layers) reads as Tensor.backward",
-    ("01_calculus", "layers_from_builder"): "layer.backward() over a list returned by the student's own function reads as Tensor.backward",
-    ("01_calculus", "factory_kwargs"): "torch.zeros(..., **factory) with factory = {'dtype': ..., 'device': ...}: keys written out one line above",
-    ("01_calculus", "typed_dict_result"): "the student's own TypedDict called with **grads, a dict of tensors, as a library call with unknown keywords",
 }
 """Honest submissions that the static check still gates: each is a false positive of autograder.checks."""
 

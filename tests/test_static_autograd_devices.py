@@ -323,3 +323,107 @@ def test_a_device_set_in_another_cell_names_that_cell():
 
 def test_devices_are_not_checked_when_switched_off():
     assert StaticChecker(BANNED, check_fixed_device=False).check([Chunk("main", "calculus.py", "DEVICE = 'cuda'\ndef derivative(x):\n    return x.to(DEVICE)")], EXERCISES).gating == {}
+
+
+DICTS = """
+import torch
+from dataclasses import dataclass
+from typing import NamedTuple, TypedDict
+
+FACTORY = {"dtype": torch.float32}
+
+
+class Grads(TypedDict):
+    x: torch.Tensor
+
+
+class Pair(NamedTuple):
+    x: torch.Tensor
+
+
+@dataclass
+class Saved:
+    x: torch.Tensor
+
+
+class Parameter(torch.nn.Parameter):
+    pass
+
+
+class Open(torch.Tensor):
+    pass
+
+
+def fill(d):
+    d["requires_grad"] = True
+
+
+"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'factory = {"dtype": x.dtype, "device": x.device}\n    return torch.zeros(3, **factory)',
+        'factory: dict = {"dtype": x.dtype}\n    return [torch.zeros(3, **factory) for _ in range(2)]',
+        'factory = {"dtype": x.dtype}\n    if x.is_cuda:\n        factory = {"device": x.device, **factory}\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype, "device": x.device}\n    del factory["device"]\n    return torch.zeros(3, **{**factory, "layout": x.layout})',
+        'factory = {"dtype": x.dtype}\n    def make(n):\n        return torch.zeros(n, **factory)\n    return make(3)',
+        'grads = {"x": 3 * x ** 2}\n    return dict(**grads)',
+        'return dict(**options)',
+        'return torch.zeros(3, **dict(dtype=x.dtype, **{"device": x.device}))',
+        'return Grads(**options)',
+        'return Pair(**options)',
+        'return Saved(**options)',
+    ],
+    ids=["named_dict", "annotated_used_twice", "rebound_to_dicts", "key_deleted", "read_by_a_closure", "dict_of_named_dict", "dict_of_options", "nested_dict_calls", "typed_dict", "named_tuple", "dataclass"],
+)
+def test_keyword_arguments_from_a_dict_written_out_or_given_to_a_dict_are_read(body):
+    assert gated(DICTS + f"def derivative(x, name='requires_grad', **options):\n    {body}\n") == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'factory = {"requires_grad": True}\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    if x.is_cuda:\n        factory = {"requires_grad": True}\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype, **{"requires_grad": True}}\n    return torch.zeros(3, **factory)',
+        'return torch.zeros(3, **dict(**{"requires_grad": True}))',
+        'return torch.zeros(3, **dict(dtype=x.dtype, requires_grad=True))',
+        'return Parameter(x, **dict(requires_grad=True))',
+        'return Parameter(x, requires_grad=True)',
+        'factory = {"dtype": x.dtype}\n    factory = {**factory, "requires_grad": True}\n    return torch.zeros(3, **factory)',
+    ],
+    ids=["named_dict", "one_of_two_bindings", "unpacked_in_the_named_dict", "dict_of_a_dict", "dict_call", "library_base", "library_base_by_name", "grown_by_rebinding"],
+)
+def test_a_banned_keyword_in_a_dict_written_out_gates(body):
+    found = gated(DICTS + f"def derivative(x, name='requires_grad', **options):\n    {body}\n").get("derivative")
+    assert found and all(use.startswith("requires_grad= (a banned keyword argument)") for use in found), found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'factory = {"dtype": x.dtype}\n    factory["requires_grad"] = True\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    factory.update(options)\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    factory.setdefault(name, True)\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    fill(factory)\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    other = factory\n    other["requires_grad"] = True\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    def add():\n        factory["requires_grad"] = True\n    add()\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    factory |= options\n    return torch.zeros(3, **factory)',
+        'factory = {"dtype": x.dtype}\n    if x.is_cuda:\n        factory = options\n    return torch.zeros(3, **factory)',
+        'factory = dict(options)\n    return torch.zeros(3, **factory)',
+        'return torch.zeros(3, **FACTORY)',
+        'return torch.zeros(3, **dict(**options))',
+        'return torch.zeros(3, **dict(options))',
+        'return Parameter(x, **options)',
+        'return Open(x, **options)',
+    ],
+    ids=[
+        "item_set", "updated", "setdefault", "to_helper", "alias", "closure_sets", "augmented", "rebound_to_argument",
+        "copied_by_dict", "module_level", "dict_of_options", "dict_of_a_positional", "library_base", "unplain_class",
+    ],
+)
+def test_keyword_arguments_from_a_dict_that_may_change_or_reach_a_library_cannot_be_read(body):
+    found = gated(DICTS + f"def derivative(x, name='requires_grad', **options):\n    {body}\n").get("derivative")
+    assert found and all(use.startswith(CANNOT_READ) for use in found), found

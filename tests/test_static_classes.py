@@ -421,3 +421,122 @@ def spoil():
     code = helpers + layer_list(build, FORWARD, backward, "x, y, W1, b1, W2, b2" + params)
     found = backward_gated(code)
     assert found and all(use.startswith("Tensor.backward at calculus.py") for use in found), found
+
+
+BUILDERS = """
+import functools
+
+
+def build(W1, b1, W2, b2):
+    return [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]
+
+
+def build_either(W1, b1, W2, b2, deep=False):
+    if deep:
+        return (Linear(W1, b1), Sigmoid(), Sigmoid(), Linear(W2, b2))
+    return [Linear(W, b) if W is not None else Sigmoid() for W, b in ((W1, b1), (None, None), (W2, b2))]
+
+
+build_short = lambda W1, b1, W2, b2: [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]
+
+LAYERS = [Sigmoid()]
+REGISTRY = []
+
+
+def build_global(W1, b1, W2, b2):
+    return LAYERS
+
+
+def build_registered(W1, b1, W2, b2):
+    layers = [Linear(W1, b1), Sigmoid()]
+    REGISTRY.append(layers)
+    return layers
+
+
+def build_named(W1, b1, W2, b2):
+    return (layers := [Linear(W1, b1), Sigmoid()])
+
+
+def build_with(W1, b1, W2, b2):
+    return [Linear(W1, b1), W2]
+
+
+def build_lazily(W1, b1, W2, b2):
+    yield Linear(W1, b1)
+
+
+@functools.cache
+def build_cached():
+    return [Sigmoid()]
+
+
+def spoil():
+    REGISTRY[0].append(torch.zeros(1))
+    build_cached().append(torch.zeros(1))
+"""
+BY_NAME = 'layers = {"fc1": Linear(W1, b1), "act": Sigmoid(), "fc2": Linear(W2, b2)}'
+FORWARD_BY_NAME = 'out = layers["fc2"].forward(layers["act"].forward(layers["fc1"].forward(out)))'
+BACKWARD_BY_NAME = 'grad = layers["fc1"].backward(layers["act"].backward(layers["fc2"].backward(grad)))'
+
+
+@pytest.mark.parametrize(
+    "build, forward, backward",
+    [
+        ("layers = build(W1, b1, W2, b2)", FORWARD, BACKWARD),
+        ("layers = build_either(W1, b1, W2, b2)", FORWARD, BACKWARD),
+        ("layers = build_short(W1, b1, W2, b2)", FORWARD, "for layer in layers[::-1]:\n        grad = layer.backward(grad)"),
+        ("layers: list = build(W1, b1, W2, b2)", FORWARD, "grad = layers[0].backward(layers[1].backward(layers[2].backward(grad)))"),
+        ("layers = build(W1, b1, W2, b2)\n    layers.append(Sigmoid())", FORWARD, BACKWARD),
+        (BY_NAME, FORWARD_BY_NAME, BACKWARD_BY_NAME),
+        ("layers = {name: Linear(W1, b1) for name in ('fc1', 'fc2')}", "out = layers['fc1'].forward(out)", 'grad = layers["fc1"].backward(grad)'),
+        (BY_NAME + '\n    layers["out"] = Sigmoid()', FORWARD_BY_NAME, BACKWARD_BY_NAME),
+    ],
+    ids=["builder", "builder_of_either", "lambda_builder", "annotated_builder", "builder_then_appended", "dict", "dict_comprehension", "dict_item_set"],
+)
+def test_layers_a_builder_returns_or_a_dict_holds_are_told_apart_from_tensors(build, forward, backward):
+    code = BUILDERS + layer_list(build, forward, backward)
+    assert backward_gated(code) == []
+
+
+@pytest.mark.parametrize(
+    "build, backward",
+    [
+        ("layers = build_global(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build_registered(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build_named(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build_with(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build_lazily(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build_cached()", BACKWARD),
+        ("layers = (build if W1 is None else make_layers)(W1, b1, W2, b2)", BACKWARD),
+        ("layers = build(W1, b1, W2, b2)\n    layers.append(y)", BACKWARD),
+        ("layers = build(W1, b1, W2, b2)\n    keep(layers, y)", BACKWARD),
+        ("layers = build(W1, b1, W2, b2)\n    if y is None:\n        layers = list(extra)", BACKWARD),
+        ('layers = {"fc1": Linear(W1, b1), "y": y}', BACKWARD_BY_NAME),
+        (BY_NAME + '\n    layers["act"] = y', BACKWARD_BY_NAME),
+        (BY_NAME + "\n    layers.update(act=y)", BACKWARD_BY_NAME),
+        (BY_NAME + '\n    layers.setdefault("act", y)', BACKWARD_BY_NAME),
+        (BY_NAME + "\n    keep(layers, y)", BACKWARD_BY_NAME),
+        (BY_NAME + "\n    other = layers\n    other['act'] = y", BACKWARD_BY_NAME),
+    ],
+    ids=[
+        "module_level_list", "registered_list", "named_in_the_return", "tensor_in_the_return", "generator", "cached_builder",
+        "either_callee", "appended", "helper_appends", "rebound", "dict_with_tensor", "dict_item_set", "dict_updated",
+        "dict_setdefault", "dict_to_helper", "dict_alias",
+    ],
+)
+def test_layers_a_builder_or_a_dict_may_share_with_other_code_are_not_told_apart(build, backward):
+    helpers = """
+import itertools
+
+
+def keep(target, item=None):
+    target.append(item)
+    return target
+
+
+def make_layers(W1, b1, W2, b2):
+    return itertools.chain([Linear(W1, b1)], [torch.zeros(1)])
+"""
+    code = BUILDERS + helpers + layer_list(build, FORWARD, backward, "x, y, W1, b1, W2, b2, extra=()")
+    found = backward_gated(code)
+    assert found and all(use.startswith("Tensor.backward at calculus.py") for use in found), found

@@ -56,7 +56,7 @@ from typing import Hashable, Iterable, Iterator
 from autograder.checks import torch_objects
 from autograder.checks.bindings import Binding, Unit, absolute, fold_str, is_constant
 from autograder.checks.dynamic import IMPORTERS, NAME_FUNCTIONS, NOTEBOOK_NAMES
-from autograder.checks.scopes import COMPREHENSIONS, READERS, Scan, arguments
+from autograder.checks.scopes import COMPREHENSIONS, FRESH, READERS, Scan, arguments
 
 MAIN = ""
 UNKNOWN = "?"
@@ -238,6 +238,12 @@ class Solver:
                 self.add(target, SHARED)
         elif kind == "shared_unless":
             if value != op[1]:
+                self.edge(target, target, ("share",))
+        elif kind == "fresh_call":
+            if not self.program.returns_fresh(value):
+                self.edge(target, target, ("share",))
+        elif kind == "fresh_result":
+            if not value.startswith("["):
                 self.edge(target, target, ("share",))
         elif kind == "choose":
             chosen = op[2] if value == op[1] else op[3]
@@ -433,6 +439,16 @@ class Solver:
             self.edge(site.passed, target, ("invoke", site, True))
 
 
+def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes of a function body that run in its own scope (not in functions, lambdas or classes defined in it)."""
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
 def _indexed(value: str) -> str:
     """An item of an object that is not a container: the student's object or class may return anything from
     `__getitem__` or `__class_getitem__`; a library's object is taken as itself (`os.environ["HOME"]`)."""
@@ -462,6 +478,7 @@ class Values:
         self.empty = self.solver.var()
         self._constants: dict[str, int] = {}
         self._definitions: dict[str, ast.AST] = {}
+        self._fresh: dict[str, bool] = {}
 
     def definition(self, value: str) -> ast.AST | None:
         """The def, lambda or class statement a value `&module:n` stands for."""
@@ -475,6 +492,22 @@ class Values:
     def is_function(self, value: str) -> bool:
         """Whether a value is a function or lambda of the student's (whose every return the analysis follows)."""
         return isinstance(self.definition(value), (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+
+    def returns_fresh(self, value: str) -> bool:
+        """Whether a value is a function of the student's whose every call gives a new list, tuple or dict, which no
+        other code holds: each of its returns builds one right there (`return [Linear(W1, b1), Sigmoid()]`)."""
+        if value not in self._fresh:
+            node = self.definition(value)
+            if isinstance(node, ast.Lambda):
+                self._fresh[value] = isinstance(node.body, FRESH)
+            elif isinstance(node, ast.FunctionDef):
+                own = list(_own_nodes(node.body))
+                self._fresh[value] = not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) for n in own) and all(
+                    n.value is None or isinstance(n.value, FRESH) for n in own if isinstance(n, ast.Return)
+                )
+            else:
+                self._fresh[value] = False
+        return self._fresh[value]
 
     def is_class(self, value: str) -> bool:
         """Whether a value is a class of the student's (`&module:n` numbering a class statement)."""
@@ -580,6 +613,16 @@ class Builder:
             return None
         return self.local(scope, node.id)
 
+    def kept_from_call(self, target: ast.expr, value: ast.expr) -> None:
+        """A local that keeps its list may be set to what a call returns only where the call can only run functions of
+        the student's that return a new list (see `Values.returns_fresh`) and gives nothing else (an unidentified
+        object is what a call the analysis cannot follow gives): else other code may hold the list too."""
+        if isinstance(value, ast.Call):
+            kept = self.kept_local(target)
+            if kept is not None:
+                self.solver.edge(self.expr(value.func), kept, ("fresh_call",))
+                self.solver.edge(self.expr(value), kept, ("fresh_result",))
+
     def heap(self, name: str) -> int:
         """The slot for attribute `name` of every object the analysis cannot tell apart."""
         return self.solver.var(("heap", name))
@@ -628,10 +671,12 @@ class Builder:
             source = self.expr(node.value)
             for target in node.targets:
                 self.bind(target, source, node.value)
+                self.kept_from_call(target, node.value)
         elif isinstance(node, ast.AnnAssign):
             self.expr(node.annotation)
             if node.value is not None:
                 self.bind(node.target, self.expr(node.value), node.value)
+                self.kept_from_call(node.target, node.value)
         elif isinstance(node, ast.AugAssign):
             source = self.solver.var()
             self.solver.add(source, UNKNOWN)

@@ -28,13 +28,15 @@ from autograder.checks.bindings import STAR, Binding, Unit, absolute, is_constan
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-FRESH = (ast.List, ast.Tuple, ast.ListComp)
-"""Expressions that build a new list or tuple, which no other code holds yet."""
+FRESH = (ast.List, ast.Tuple, ast.ListComp, ast.Dict, ast.DictComp)
+"""Expressions that build a new list, tuple or dict, which no other code holds yet."""
 READERS = frozenset({"reversed", "enumerate", "zip", "list", "tuple", "iter", "len"})
 """Builtins that only read the items of a list they are passed (their names are checked to be the builtins'
 when the values are solved, see `autograder.checks.names`)."""
-LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "index", "count", "copy"})
-"""Methods of a list that keep it where it is: those that put values in it are followed into the variable that names it."""
+GROWERS = frozenset({"append", "extend", "insert", "update", "setdefault"})
+"""Methods of a list or dict that may put a new item or key in it."""
+ITEM_METHODS = GROWERS | {"pop", "remove", "clear", "reverse", "sort", "index", "count", "copy", "get", "keys", "values", "items", "popitem"}
+"""Methods of a list or dict that keep it where it is: those that put values in it are followed into the variable that names it."""
 
 
 @dataclass
@@ -64,10 +66,14 @@ class Scan:
     match pattern) to the key of the function or comprehension scope it
     lives in, and `scopes` maps each function and lambda to the key of its
     own scope. `kept` are the local variables, by scope key and name, whose
-    lists no other code can hold: every binding sets them to a new list or
-    tuple, and every read takes items out (iterating, indexing, slicing,
-    `reversed`, `enumerate`, `zip`, `len`), tests them or calls a list method
-    on them, so that whatever is put into the list goes through their name.
+    lists no other code can hold: every binding sets them to a new list,
+    tuple or dict, or to what a call returns (which the analysis of values
+    checks to be a new one, see `autograder.checks.names`), and every read
+    takes items out (iterating, indexing, slicing, `reversed`, `enumerate`,
+    `zip`, `len`, unpacking with `**` into a new dict or a call's), tests them or
+    calls a list or dict method on them, so that whatever is put into the
+    list goes through their name. `fixed` are the kept variables that no code
+    puts a new item or key into (`d[k] = v`, `d.update(...)`).
     """
 
     loads: set[str] = field(default_factory=set)
@@ -78,6 +84,7 @@ class Scan:
     locals: dict[int, int] = field(default_factory=dict)
     scopes: dict[int, int] = field(default_factory=dict)
     kept: set[tuple[int, str]] = field(default_factory=set)
+    fixed: set[tuple[int, str]] = field(default_factory=set)
 
 
 def arguments(args: ast.arguments) -> list[ast.arg]:
@@ -203,12 +210,12 @@ class Scanner:
                     visit.node(handler.type, self.top)
                 if handler.name:
                     visit.bind(handler.name, self.top, "an except clause", handler)
-        scan.kept = _kept(parts(unit), scan)
+        scan.kept, scan.fixed = _kept(parts(unit), scan)
         return scan
 
 
-def _kept(roots: list[ast.AST], scan: Scan) -> set[tuple[int, str]]:
-    """The local variables of a unit whose lists no other code can hold (see `Scan.kept`)."""
+def _kept(roots: list[ast.AST], scan: Scan) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """The local variables of a unit whose lists no other code can hold, and those of them no code adds to (see `Scan.kept`)."""
     parents: dict[int, ast.AST] = {}
     nodes: list[ast.AST] = []
     for root in roots:
@@ -218,6 +225,7 @@ def _kept(roots: list[ast.AST], scan: Scan) -> set[tuple[int, str]]:
                 parents[id(child)] = node
     fresh: set[tuple[int, str]] = set()
     shared: set[tuple[int, str]] = set()
+    grown: set[tuple[int, str]] = set()
     unnamed: set[int] = set()
     for node in nodes:
         if isinstance(node, FUNCTIONS) and id(node) in scan.scopes:
@@ -233,9 +241,12 @@ def _kept(roots: list[ast.AST], scan: Scan) -> set[tuple[int, str]]:
             if isinstance(parent, ast.AnnAssign) and parent.value is None:
                 continue
             (fresh if _fresh(node, parent) else shared).add((key, name))
-        elif not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and _reads_items(node, parent, parents.get(id(parent)))):
+        elif not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and reads_items(node, parent, parents.get(id(parent)))):
             shared.add((key, name))
-    return {k for k in fresh - shared if k[0] not in unnamed}
+        elif _grows(node, parent, parents.get(id(parent))):
+            grown.add((key, name))
+    kept = {k for k in fresh - shared if k[0] not in unnamed}
+    return kept, kept - grown
 
 
 def _local_name(node: ast.AST) -> str | None:
@@ -254,25 +265,37 @@ def _local_name(node: ast.AST) -> str | None:
 
 
 def _fresh(node: ast.Name, parent: ast.AST | None) -> bool:
-    """Whether a name is bound, alone, to a list or tuple built right there."""
+    """Whether a name is bound, alone, to a list, tuple or dict built right there, or to what a call returns."""
     if isinstance(parent, ast.Assign):
-        return len(parent.targets) == 1 and parent.targets[0] is node and isinstance(parent.value, FRESH)
-    return isinstance(parent, ast.AnnAssign) and parent.target is node and isinstance(parent.value, FRESH)
+        return len(parent.targets) == 1 and parent.targets[0] is node and isinstance(parent.value, (*FRESH, ast.Call))
+    return isinstance(parent, ast.AnnAssign) and parent.target is node and isinstance(parent.value, (*FRESH, ast.Call))
 
 
-def _reads_items(node: ast.Name, parent: ast.AST | None, grand: ast.AST | None) -> bool:
-    """Whether a read of a list only takes its items out, tests it or calls a list method on it: never hands the list on."""
+def reads_items(node: ast.expr, parent: ast.AST | None, grand: ast.AST | None) -> bool:
+    """Whether a read of a list or dict only takes its items out, tests it or calls a list or dict method on it:
+    never hands it on. Unpacking a dict into a call's keywords (`f(**d)`) or a dict display (`{**d}`) copies it."""
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
         return parent.iter is node
     if isinstance(parent, ast.Subscript):
         return parent.value is node
     if isinstance(parent, ast.Attribute):
-        return parent.value is node and parent.attr in LIST_METHODS and isinstance(grand, ast.Call) and grand.func is parent
+        return parent.value is node and parent.attr in ITEM_METHODS and isinstance(grand, ast.Call) and grand.func is parent
     if isinstance(parent, ast.Call):
         return isinstance(parent.func, ast.Name) and parent.func.id in READERS and any(a is node for a in parent.args)
+    if isinstance(parent, ast.keyword):
+        return parent.arg is None
+    if isinstance(parent, ast.Dict):
+        return any(key is None and value is node for key, value in zip(parent.keys, parent.values))
     if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
         return parent.test is node
     return isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
+
+
+def _grows(node: ast.expr, parent: ast.AST | None, grand: ast.AST | None) -> bool:
+    """Whether a read of a list or dict puts a new item or key in it."""
+    if isinstance(parent, ast.Subscript):
+        return isinstance(parent.ctx, ast.Store)
+    return isinstance(parent, ast.Attribute) and parent.attr in GROWERS and isinstance(grand, ast.Call)
 
 
 class _Visit:

@@ -19,10 +19,12 @@ facts about Python:
    changes every function, and so does code the check cannot follow at top
    level: those gate every exercise.
 
-A pattern ending in `=` bans a keyword argument of any call that may run
-library code (calls of the student's own functions pass their own
-parameters), given by name or unpacked from a dict whose keys are written
-out; `**options` with keys the check cannot read gates where it is.
+A pattern ending in `=` bans a keyword argument of any call that may hand
+it to library code (calls of the student's own functions pass their own
+parameters, `dict(...)` and the student's data classes keep theirs as data),
+given by name or unpacked from a dict whose keys are written out, inline or
+in a local name that keeps its dict and adds no key; `**options` with keys
+the check cannot read gates where it is.
 
 An exercise must be defined by a plain `def` (or `class`), the last binding
 of its name (see `autograder.checks.bindings`). Calling another exercise does
@@ -54,6 +56,12 @@ Refused = Callable[[str], bool]
 """Which constant devices (`"cuda"`, `"cpu"`) a place in the code may not name."""
 CPU_DRAWS = ("torch.Generator", "torch.randperm")
 """Library calls that may draw on the CPU: they make a generator, or a permutation of indices (see `_Sites.refused_by`)."""
+KEYWORD_DATA = {"builtins.dict", "dataclasses.dataclass"}
+"""Library callables that give their keyword arguments to no other function: the keys of a new dict, the options
+of `dataclass` (which a class it decorates also holds, see `autograder.checks.names.CLASS_DECORATORS`)."""
+DATA_BASES = ("builtins.object", "builtins.dict", "abc.ABC", "typing.TypedDict", "typing.NamedTuple", "torch.nn.Module")
+"""Library bases of a class whose making takes keywords as data or refuses them: a dict's keys, a TypedDict's or
+NamedTuple's fields; `object` and `torch.nn.Module` refuse unknown keywords."""
 AVAILABILITY = {"is_available", "device_count"}
 """Functions of torch's device modules (`torch.cuda.is_available`, `torch.backends.mps.is_available`) that a
 device chosen by availability depends on."""
@@ -410,7 +418,7 @@ class _Sites:
                         yield from self.by_name(node, namespace, key)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield from self.imports(node)
-        elif isinstance(node, ast.keyword) and self.apis.keywords and not self.own_call(parent):
+        elif isinstance(node, ast.keyword) and self.apis.keywords and not self.keywords_stay(parent):
             yield from self.keyword(node)
 
     def _namespace_of(self, node: ast.Subscript) -> ast.AST | str | None:
@@ -546,13 +554,28 @@ class _Sites:
             if device:
                 yield self.finding(node, device, "banned")
 
-    def own_call(self, call: ast.AST | None) -> bool:
-        """Whether a call can only run functions of the student's, whose keywords name their own parameters (the
-        code that passes them on to a library is checked where it does)."""
+    def keywords_stay(self, call: ast.AST | None) -> bool:
+        """Whether a call gives its keyword arguments to no library function that could take a banned one: it can
+        only run functions of the student's, whose keywords name their own parameters (the code that passes them on
+        to a library is checked where it does), build a dict (`dict(**grads)`, whose keywords are its keys), or make
+        an instance of a class of the student's that only such code makes (see `data_class`)."""
         if not isinstance(call, ast.Call):
             return False
         funcs = self.values.values_of(call.func)
-        return bool(funcs) and all(self.values.is_function(f) for f in funcs)
+        return bool(funcs) and all(self.values.is_function(f) or f in KEYWORD_DATA or self.data_class(f, set()) for f in funcs)
+
+    def data_class(self, value: str, seen: set[str]) -> bool:
+        """Whether a class of the student's is made by its own code (its `__init__`, `__new__`, or one that
+        `dataclass` writes) or by a base among `DATA_BASES`, none of which hands its keywords to another function:
+        no metaclass, and every base such a class."""
+        node = self.values.definition(value)
+        if not isinstance(node, ast.ClassDef) or value in seen or any(k.arg == "metaclass" for k in node.keywords):
+            return False
+        for base in node.bases:
+            found = self.values.values_of(base)
+            if not found or not all(self.data_class(v, seen | {value}) or _data_base(v) for v in found):
+                return False
+        return True
 
     def keyword(self, node: ast.keyword) -> Iterator[Finding]:
         """A banned keyword argument, given by name or unpacked from a dict whose keys are written out."""
@@ -566,26 +589,50 @@ class _Sites:
                 yield self.finding(node, hit, "banned")
                 return
 
-    def keys(self, node: ast.expr) -> list[str] | None:
+    def keys(self, node: ast.expr, seen: frozenset[tuple[int, str]] = frozenset()) -> list[str] | None:
         """The keys of a dict unpacked as keyword arguments, when the code writes them out: a dict display with
-        constant keys, or `dict(name=...)` (whose own keywords are checked as such); None for any other dict."""
+        constant keys, `dict(name=..., **d)` of such dicts, or a local name set only to such displays that keeps its
+        dict and never gets a new key (see `autograder.checks.scopes.Scan.fixed`); None for any other dict."""
+        parts: list[tuple[str | None, ast.expr]] = []
         if isinstance(node, ast.Dict):
-            keys: list[str] = []
             for key, value in zip(node.keys, node.values):
                 if key is None:
-                    inner = self.keys(value)
-                    if inner is None:
-                        return None
-                    keys += inner
+                    parts.append((None, value))
                 else:
                     name = fold_str(key)
                     if name is None:
                         return None
-                    keys.append(name)
-            return keys
-        if isinstance(node, ast.Call) and not node.args and self.values.values_of(node.func) == {"builtins.dict"}:
+                    parts.append((name, value))
+        elif isinstance(node, ast.Call) and not node.args and self.values.values_of(node.func) == {"builtins.dict"}:
+            parts = [(k.arg, k.value) for k in node.keywords]
+        elif isinstance(node, ast.Name):
+            return self.named_keys(node, seen)
+        else:
+            return None
+        keys: list[str] = []
+        for name, value in parts:
+            inner = [name] if name is not None else self.keys(value, seen)
+            if inner is None:
+                return None
+            keys += inner
+        return keys
+
+    def named_keys(self, node: ast.Name, seen: frozenset[tuple[int, str]]) -> list[str] | None:
+        """The keys of the dicts a local name may hold, where it keeps them and adds none (see `keys`). A display
+        that unpacks the name itself (`d = {**d, "k": v}`) adds only its other keys to those the name already had."""
+        scan = self.module.scans[self.unit.index]
+        scope = scan.locals.get(id(node))
+        if scope is None or (scope, node.id) not in scan.fixed:
+            return None
+        if (scope, node.id) in seen:
             return []
-        return None
+        keys: list[str] = []
+        for assignment in self.program.assignments(node, self.unit)[1]:
+            inner = self.keys(assignment.value, seen | {(scope, node.id)}) if isinstance(assignment.value, ast.Dict) else None
+            if inner is None:
+                return None
+            keys += inner
+        return keys
 
     def ipython(self, node: ast.Name, parent: ast.AST | None) -> Iterator[Finding]:
         """`get_ipython()` is only checkable as the call IPython writes for a magic: `get_ipython().run_line_magic(...)`."""
@@ -689,6 +736,12 @@ class _Sites:
             where = f"line {constant.lineno}" if unit.source is self.unit.source else f"{unit.source.filename} line {constant.lineno}"
             return ast.unparse(node), f", set to {device!r} at {where}"
         return None
+
+
+def _data_base(value: str) -> bool:
+    """Whether a base of a class is a library class among `DATA_BASES`."""
+    found = torch_objects.lookup(value) if is_path(value) else torch_objects.MISSING
+    return found is not torch_objects.MISSING and any(found is torch_objects.lookup(base) for base in DATA_BASES)
 
 
 def _moves(call: ast.Call) -> bool:
