@@ -540,3 +540,93 @@ def make_layers(W1, b1, W2, b2):
     code = BUILDERS + helpers + layer_list(build, FORWARD, backward, "x, y, W1, b1, W2, b2, extra=()")
     found = backward_gated(code)
     assert found and all(use.startswith("Tensor.backward at calculus.py") for use in found), found
+
+
+def network(init: str, extra: str = "", use: str = "", base: str = "") -> str:
+    """`two_layer_backward` with a network object that holds its layers in an attribute."""
+    return BUILDERS + f"""
+import itertools
+
+
+def keep(target, item=None):
+    target.append(item)
+    return target
+
+
+class Network{base}:
+    def __init__(self, W1, b1, W2, b2, extra=None):
+        {init}
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad):
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+{extra}
+
+
+def two_layer_backward(x, y, W1, b1, W2, b2):
+    net = Network(W1, b1, W2, b2)
+    out = net.forward(x)
+    grad = net.backward(2 * (out - y) / out.numel())
+    {use}
+    first, last = net.layers[0], net.layers[-1]
+    return first.dW, last.dW, grad
+"""
+
+
+LIST_IN_INIT = "self.layers = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]"
+
+
+@pytest.mark.parametrize(
+    "init, extra, use",
+    [
+        (LIST_IN_INIT, "", ""),
+        ("self.layers: list = [Linear(W1, b1), Sigmoid(), Linear(W2, b2)]", "", ""),
+        ("self.layers = build(W1, b1, W2, b2)", "", ""),
+        ("self.layers = [Linear(W1, b1)]\n        self.layers.append(Sigmoid())", "", ""),
+        (LIST_IN_INIT, "\n    def reset(self):\n        self.layers = [Sigmoid()]", "net.reset()"),
+        (LIST_IN_INIT, "\n    def __len__(self):\n        return len(self.layers)", "assert len(net) == 3\n    assert net.layers"),
+        (LIST_IN_INIT, "", "for i, layer in enumerate(net.layers):\n        grad = layer.backward(grad) * (i + 1) / (i + 1)"),
+    ],
+    ids=["list_in_init", "annotated", "from_builder", "appended_layer", "reset_to_a_new_list", "len_and_truth", "read_outside"],
+)
+def test_layers_held_in_an_attribute_of_the_students_object_are_told_apart_from_tensors(init, extra, use):
+    assert backward_gated(network(init, extra, use)) == []
+
+
+@pytest.mark.parametrize(
+    "init, extra, use, base",
+    [
+        ("self.layers = [Linear(W1, b1), Sigmoid(), W2]", "", "", ""),
+        (LIST_IN_INIT + "\n        self.layers.append(extra)", "", "", ""),
+        (LIST_IN_INIT + "\n        self.layers[1] = W1", "", "", ""),
+        ("self.layers = extra", "", "", ""),
+        ("self.layers = list(extra)", "", "", ""),
+        ("self.layers = build_registered(W1, b1, W2, b2)", "", "", ""),
+        ("self.layers = [Linear(W1, b1)] + [W2]", "", "", ""),
+        (LIST_IN_INIT, "", "other = net.layers\n    other.append(y)", ""),
+        (LIST_IN_INIT, "", "keep(net.layers, y)", ""),
+        (LIST_IN_INIT, "\n    def all_layers(self):\n        return self.layers", "net.all_layers().append(y)", ""),
+        (LIST_IN_INIT, "\n    layers = [Sigmoid()]", "", ""),
+        (LIST_IN_INIT, "", "setattr(net, 'layers', [y])", ""),
+        (LIST_IN_INIT, "", "net.layers = [y]", ""),
+        (LIST_IN_INIT, "\n    def __getattr__(self, name):\n        return torch.zeros(1)", "", ""),
+        (LIST_IN_INIT, "", "", "(torch.nn.Module)"),
+        (LIST_IN_INIT, "", "Network.backward(y, grad)", ""),
+        (LIST_IN_INIT, "", "for self_layers in [net.layers]:\n        self_layers.append(y)", ""),
+        (LIST_IN_INIT + "\n        self.layers += [W1]", "", "", ""),
+    ],
+    ids=[
+        "tensor_in_the_list", "appended_argument", "item_set", "argument", "copied_argument", "registered_by_builder",
+        "concatenated", "alias", "to_helper", "returned", "class_attribute", "set_by_name", "set_to_tensors",
+        "own_getattr", "module_subclass", "called_on_a_tensor", "in_another_list", "augmented",
+    ],
+)
+def test_layers_in_an_attribute_other_code_may_hold_or_fill_are_not_told_apart(init, extra, use, base):
+    found = backward_gated(network(init, extra, use, base))
+    assert found and all(use.startswith("Tensor.backward at calculus.py") for use in found), found

@@ -25,6 +25,12 @@ about them; a second analysis then uses what is found:
   (`Ops.log_softmax(tensor, 1)`) or create a subclass with a tensor's
   methods first. Then `self` in its plain methods is always an instance of
   the class or of a subclass.
+- An *exact* class: a plain class none of whose classes derives from
+  `torch.nn.Module` or answers for missing attributes (`__getattr__`). Its
+  instances have just the attributes the student's code stores, so an
+  attribute that keeps its list (`self.layers = [Linear(...), Sigmoid()]`,
+  only ever set to new lists and only read for items, see
+  `_Survey.kept`) holds just the items put in it, as a local list does.
 
 Both rest on the analysis seeing every write into an object and following
 every value, so a submission that writes attributes by computed names,
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import abc
 import ast
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 import torch
@@ -52,6 +59,7 @@ import torch
 from autograder.checks import torch_objects
 from autograder.checks.bindings import fold_str, parts
 from autograder.checks.names import CLASS_DECORATORS, OVERFLOW, SUPER, is_path, namespace_call
+from autograder.checks.scopes import FRESH, reads_items
 
 if TYPE_CHECKING:
     from autograder.checks.program import Program
@@ -81,6 +89,9 @@ CLASS_METHODS = {"builtins.classmethod", "abc.abstractclassmethod"}
 IMPLICIT = {"__new__", "__init_subclass__", "__class_getitem__"}
 """Methods Python passes a class rather than an instance."""
 
+GETTERS = {"__getattr__", "__getattribute__"}
+"""Methods through which an object answers for attributes it was never given."""
+
 HOOKS = IMPLICIT | {"__set_name__", "__mro_entries__", "__prepare__", "__instancecheck__", "__subclasscheck__", "__subclasshook__"}
 """Methods through which Python hands a class to the student's code."""
 
@@ -100,18 +111,33 @@ MAX_FAMILY = 8
 """A class with more subclasses than this is not sealed: `self` would hold more values than the analysis follows."""
 
 
-def identify(program: Program) -> tuple[frozenset[str], Selfs]:
-    """The plain classes (`&module:n`), and the methods of sealed classes with the instances their `self` can be."""
+@dataclass(frozen=True)
+class Identified:
+    """What the second analysis may assume of the student's classes."""
+
+    plain: frozenset[str] = frozenset()
+    """The plain classes (`&module:n`)."""
+    selfs: Selfs = field(default_factory=dict)
+    """The methods of sealed classes, with the instances their `self` can be."""
+    exact: frozenset[str] = frozenset()
+    """Plain classes whose instances have no attribute but those the student's code stores (see `Values.exact`)."""
+    kept: frozenset[str] = frozenset()
+    """Attribute names whose lists no other code can hold (see `Values.kept_attributes`)."""
+
+
+def identify(program: Program) -> Identified:
+    """The plain classes, sealed classes' methods, classes whose attributes are exactly those stored, and attributes
+    that keep their lists."""
     count = sum(isinstance(d, ast.ClassDef) for m in program.modules.values() for d in m.definitions)
     if not 0 < count <= MAX_CLASSES:
-        return frozenset(), {}
+        return Identified()
     survey = _Survey(program)
     if not survey.trusted():
-        return frozenset(), {}
+        return Identified()
     plain = survey.plain()
     if not plain:
-        return frozenset(), {}
-    return frozenset(plain), survey.selfs(plain)
+        return Identified()
+    return Identified(frozenset(plain), survey.selfs(plain), survey.exact(plain), survey.kept())
 
 
 def _dunder(name: str) -> bool:
@@ -241,6 +267,44 @@ class _Survey:
 
     def _student_bases(self, node: ast.ClassDef) -> set[str]:
         return {v for base in node.bases for v in self.of(base) if v in self.classes}
+
+    # attributes that keep their lists
+
+    def exact(self, plain: set[str]) -> frozenset[str]:
+        """The plain classes whose instances have only the attributes the student's code stores: none of their
+        classes derives from `torch.nn.Module` (whose `__getattr__` answers what `register_buffer` and the like
+        store by name) or defines `__getattr__` or `__getattribute__`."""
+        found: set[str] = set()
+        for value in plain:
+            lineage = self._ancestors(value)
+            bases = {v for c in lineage for base in self.classes[c].bases for v in self.of(base) if v not in self.classes}
+            hooks = {name for c in lineage for name, _ in _body_bindings(self.classes[c])} & GETTERS
+            if not hooks and all(any(torch_objects.lookup(v) is b for b in (object, abc.ABC)) for v in bases):
+                found.add(value)
+        return frozenset(found)
+
+    def kept(self) -> frozenset[str]:
+        """Attribute names whose lists no other code can hold, read on an instance of an exact class (see `exact`):
+        every store of the name (`obj.name = ...`) sets it alone to a new list, tuple or dict or to what a call
+        returns (which the analysis checks to be a new one), every read only takes items out (see
+        `autograder.checks.scopes.reads_items`), no class body binds the name (a class attribute, a dataclass's
+        field, a property), and no code writes it as a string (`getattr(obj, "name")`, `setattr`, `hasattr`)."""
+        stored: set[str] = set()
+        spoiled = {name for node in self.classes.values() for name, _ in _body_bindings(node)}
+        for node in self.nodes:
+            text = fold_str(node) if isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call)) else None
+            if text is not None:
+                spoiled.add(text)
+            if not isinstance(node, ast.Attribute) or _dunder(node.attr):
+                continue
+            parent = self.parent(node)
+            if isinstance(node.ctx, ast.Store):
+                stored.add(node.attr)
+                if not _fresh_store(node, parent):
+                    spoiled.add(node.attr)
+            elif isinstance(node.ctx, ast.Load) and not reads_items(node, parent, self.parent(parent) if parent is not None else None):
+                spoiled.add(node.attr)
+        return frozenset(stored - spoiled)
 
     # sealed classes
 
@@ -452,6 +516,13 @@ class _Survey:
         while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             parent = self.parent(parent)
         return parent
+
+
+def _fresh_store(node: ast.Attribute, parent: ast.AST | None) -> bool:
+    """Whether an attribute is set, alone, to a new list, tuple or dict, or to what a call returns."""
+    if isinstance(parent, ast.Assign):
+        return len(parent.targets) == 1 and parent.targets[0] is node and isinstance(parent.value, (*FRESH, ast.Call))
+    return isinstance(parent, ast.AnnAssign) and parent.target is node and isinstance(parent.value, (*FRESH, ast.Call))
 
 
 def _annotations(node: ast.AST, future: bool) -> Iterator[ast.expr]:

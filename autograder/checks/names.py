@@ -33,7 +33,9 @@ items a variable's containers hold are exact only where no other code can
 hold its lists: a local variable that keeps its own list (see
 `autograder.checks.scopes`). Every other variable that holds a container
 also holds `[?`, a container that may hold anything: module-level names,
-parameters, and locals that hand their list on (attributes already hold `?`).
+parameters, and locals that hand their list on (attributes already hold `?`,
+except those that keep their lists, read on objects whose every attribute
+the analysis sees stored, see `Values.kept_attributes`).
 Indexing or iterating an object that is not a container gives an unknown
 object, since the student's `__getitem__` may return anything.
 
@@ -289,6 +291,8 @@ class Solver:
         """The values of `value.name`: a longer path, a name of a student's module, or the heap slot for unidentified objects."""
         if name == "__class__":
             self.add(target, CLASS)
+        elif value[0] == "*" and name in self.program.kept_attributes and "&" + value[1:] in self.program.exact:
+            self.edge(self.var(("heap", name)), target, ("bound",))
         elif value in (UNKNOWN, CLASS) or value[0] in "&*":
             self.add(target, UNKNOWN)
             self.edge(self.var(("heap", name)), target, ("bound",) if self.binds(value) else ("copy",))
@@ -470,6 +474,13 @@ class Values:
         are any, code that could change a function or a class without the analysis seeing it was ruled out."""
         self.selfs: dict[tuple[str, int], frozenset[str]] = {}
         """Methods whose first parameter can only be an instance of the given classes, by (module, number)."""
+        self.exact: frozenset[str] = frozenset()
+        """Plain classes whose instances have no attribute but those the student's code stores."""
+        self.kept_attributes: frozenset[str] = frozenset()
+        """Attribute names whose lists no other code can hold, where read on an instance of an `exact` class: only ever
+        set to new lists (checked where set to what a call returns, see `Builder.kept_from_call`) and only read for
+        their items (see `autograder.checks.classes`). Such a read gives what the student's code stored and nothing
+        unknown, so the items are exact as for a local that keeps its list."""
         self.solver = Solver(self)
         self.nodes: dict[int, int] = {}
         self.stores: list[Store] = []
@@ -614,11 +625,13 @@ class Builder:
         return self.local(scope, node.id)
 
     def kept_from_call(self, target: ast.expr, value: ast.expr) -> None:
-        """A local that keeps its list may be set to what a call returns only where the call can only run functions of
+        """A local or attribute that keeps its list may be set to what a call returns only where the call can only run functions of
         the student's that return a new list (see `Values.returns_fresh`) and gives nothing else (an unidentified
         object is what a call the analysis cannot follow gives): else other code may hold the list too."""
         if isinstance(value, ast.Call):
             kept = self.kept_local(target)
+            if kept is None and isinstance(target, ast.Attribute) and target.attr in self.values.kept_attributes:
+                kept = self.heap(target.attr)
             if kept is not None:
                 self.solver.edge(self.expr(value.func), kept, ("fresh_call",))
                 self.solver.edge(self.expr(value), kept, ("fresh_result",))
@@ -1066,6 +1079,8 @@ class Builder:
         if isinstance(node.func, ast.Name) and node.func.id in READERS:
             for read in node.args:
                 kept = self.kept_local(read)
+                if kept is None and isinstance(read, ast.Attribute) and read.attr in self.values.kept_attributes:
+                    kept = self.heap(read.attr)
                 if kept is not None:
                     self.solver.edge(func, kept, ("shared_unless", f"builtins.{node.func.id}"))
         if isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
@@ -1095,8 +1110,8 @@ class Builder:
         spread = None
         if rest:
             spread = self.solver.var()
-            for argument in rest:
-                self.solver.edge(argument, spread)
+            for unpacked in rest:
+                self.solver.edge(unpacked, spread)
         return tuple(positional), keywords, spread
 
     def call_site(

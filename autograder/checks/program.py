@@ -17,7 +17,7 @@ from typing import Hashable, Iterable, Iterator
 
 from autograder.checks import torch_objects
 from autograder.checks.bindings import STAR, Binding, Source, Unit, absolute, fold_str, parse, parts, units
-from autograder.checks.classes import identify
+from autograder.checks.classes import Identified, identify
 from autograder.checks.names import MAIN, Builder, Module, Values, is_library
 from autograder.checks.scopes import Scanner, inner_parts
 from autograder.intake.source import Chunk, ModuleFile
@@ -64,13 +64,13 @@ class Program:
         """Modules with a module-level `__getattr__`, which answers for every name they lack."""
         self.classes = True
         """Whether the student's classes are told apart from tensors."""
-        self.values = self.unassuming = self._analyse(frozenset(), {})
+        self.values = self.unassuming = self._analyse(Identified())
         """What the analysis finds knowing nothing of the student's classes."""
-        plain, selfs = identify(self)
-        if plain:
+        identified = identify(self)
+        if identified.plain:
             # The first analysis assumes nothing of the classes, so what is found from it holds
             # for the second, which only uses it.
-            self.values = self._analyse(plain, selfs)
+            self.values = self._analyse(identified)
 
     def without_classes(self) -> Program:
         """The same submission, analysed without telling the student's classes apart from tensors."""
@@ -79,12 +79,14 @@ class Program:
         other.values = self.unassuming
         return other
 
-    def _analyse(self, plain: frozenset[str], selfs: dict[tuple[str, int], frozenset[str]]) -> Values:
+    def _analyse(self, identified: Identified) -> Values:
         """The solved values of every module, given the classes whose objects can be told apart."""
         values = Values(set(self.files), self.hooks)
         values.modules = self.modules
-        values.plain = plain
-        values.selfs = selfs
+        values.plain = identified.plain
+        values.selfs = identified.selfs
+        values.exact = identified.exact
+        values.kept_attributes = identified.kept
         self.values = values
         for module in self.modules.values():
             module.definitions.clear()
