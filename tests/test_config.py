@@ -60,7 +60,7 @@ def test_minimal_config_has_sensible_defaults(tmp_path):
         ('module = "m"\n[exercises]\nf = 1\n[points]\n', r"\[exercises.f\]: must be a table, got 1"),
         (MINIMAL.replace('title = "F"', "title = 2"), r"\[exercises.f\] title: must be a string, got 2"),
         (MINIMAL.replace('title = "F"', "prose = ['p']"), r"\[exercises.f\] prose: must be a string"),
-        (MINIMAL.replace('title = "F"', "titel = 'F'"), r"\[exercises.f\]: unknown keys \['titel'\]; known: \['prose', 'title'\]"),
+        (MINIMAL.replace('title = "F"', "titel = 'F'"), r"\[exercises.f\]: unknown keys \['titel'\]; known: \['prose', 'title', 'try_it'\]"),
         (MINIMAL.replace("[exercises.f]", '[exercises."my-f"]'), r"\[exercises.my-f\]: must be a Python name"),
         ('module = "m"\npoints = 3\n[exercises.f]\n', r"\[points\]: must be a table, got 3"),
         (MINIMAL.replace("test_f = 1", "test_f = true"), r"`test_f` must be a number >= 0, got True"),
