@@ -261,3 +261,9 @@ def test_a_callback_may_call_into_the_worker_while_it_runs(remote):
     model.eval()
     model(torch.ones(1, 2))
     assert modes == [True, False]
+
+
+def test_recording_what_a_call_dispatches_does_not_import_the_compiler(remote):
+    import_check = "import sys\ndef compiler_loaded():\n    return 'torch._dynamo' in sys.modules\n"
+    with RemoteSubmission(module_source(import_check, "m.py"), "m", Limits(call_timeout_s=5), ("compiler_loaded",)) as submission:
+        assert submission.compiler_loaded() is False
