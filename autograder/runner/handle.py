@@ -393,7 +393,6 @@ class RemoteSubmission:
         tensors: list[torch.Tensor],
         timeout: float,
         what: str,
-        callbacks: "Callbacks | None" = None,
     ) -> tuple[dict[str, Any], list[torch.Tensor]]:
         """Send one request and return its reply, answering the callbacks the worker makes meanwhile."""
         deadline = time.monotonic() + timeout
@@ -402,11 +401,8 @@ class RemoteSubmission:
             reply, tensors_back = self._receive(worker, deadline, timeout, what)
             if reply.get("status") != "callback":
                 return reply, tensors_back
-            if callbacks is None:
-                self._fail(worker, f"{what} sent an unexpected request")
-                raise BadResult(f"{what} called back a function that the test did not pass")
             try:
-                answer, tensors_out = callbacks.answer(reply, tensors_back, self._handle_in(worker, ""), self._handle_out(worker, callbacks))
+                answer, tensors_out = worker.callbacks.answer(reply, tensors_back, self._handle_in(worker, ""), self._handle_out(worker))
             except BadResult:
                 self._fail(worker, f"{what} sent an unreadable request")
                 raise
@@ -461,11 +457,11 @@ class RemoteSubmission:
         tensors: list[torch.Tensor] = []
         callbacks = worker.callbacks
         header = dict(request, owner=owner, exercises=list(self.exercises))
-        header["args"] = codec.encode(list(args), tensors, self._handle_out(worker, callbacks))
-        header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker, callbacks))
+        header["args"] = codec.encode(list(args), tensors, self._handle_out(worker))
+        header["kwargs"] = codec.encode(kwargs, tensors, self._handle_out(worker))
         timeout = self._call_timeout or self.limits.call_timeout_s
         try:
-            reply, tensors_back = self._exchange(worker, header, tensors, timeout, what, callbacks)
+            reply, tensors_back = self._exchange(worker, header, tensors, timeout, what)
         except SubmissionError:
             self._failures[what] = failures + 1
             callbacks.raise_first_error()
@@ -488,16 +484,16 @@ class RemoteSubmission:
             raise BadResult(f"{what} returned a value the grader cannot receive: {replies.text(reply.get('message'), 300)}")
         raise BadResult(f"{what} gave an unexpected reply")
 
-    def _handle_out(self, worker: _Worker, callbacks: "Callbacks | None" = None) -> Callable[[Any], dict[str, Any]]:
-        """Objects of the worker go back as their handles, and the test's functions as callbacks."""
+    def _handle_out(self, worker: _Worker) -> Callable[[Any], dict[str, Any]]:
+        """Objects of the worker go back as their handles, and the test's functions as its callbacks."""
 
         def to_tree(value: Any) -> dict[str, Any]:
             if isinstance(value, RemoteObject):
                 if value.generation != worker.generation:
                     raise SubmissionError("an object made by your code was lost when its worker was restarted")
                 return {codec.TAG: "handle", "id": value.handle_id}
-            if callable(value) and callbacks is not None:
-                return callbacks.add(value)
+            if callable(value):
+                return worker.callbacks.add(value)
             raise codec.EncodeError(f"cannot send a {type(value).__name__} to the worker")
 
         return to_tree

@@ -256,16 +256,11 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
         op = request["op"]
         if op == "build":
             result = build_layers(request["layers"], *args)
-        elif op == "getattr":
-            with record:
-                result = getattr(_from_handle({codec.TAG: "handle", "id": request["handle"]}), request["name"])
         else:
-            if op == "call":
-                target = getattr(module, request["name"])
-            else:
-                target = getattr(_from_handle({codec.TAG: "handle", "id": request["handle"]}), request["name"])
+            holder = module if op == "call" else _from_handle({codec.TAG: "handle", "id": request["handle"]})
             with record:
-                result = target(*args, **kwargs)
+                found = getattr(holder, request["name"])
+                result = found if op == "getattr" else found(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
         _reply({"status": "raised", "error": _describe_error(exc, filenames), "ops": record.reply()})
         return
