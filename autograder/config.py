@@ -36,7 +36,7 @@ def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _seconds(value: object, where: str) -> float:
+def parse_seconds(value: object, where: str) -> float:
     """A time limit, kept as written (10 or 10.0) so the student's copy of the config reads the same."""
     if _is_number(value) and math.isfinite(value) and value > 0:
         return value
@@ -140,12 +140,12 @@ class Limits:
     worker restart) in the trusted grader process, measured from outside it.
     """
 
-    call_timeout_s: float = _limit(10.0, _seconds)
-    load_timeout_s: float = _limit(60.0, _seconds)
+    call_timeout_s: float = _limit(10.0, parse_seconds)
+    load_timeout_s: float = _limit(60.0, parse_seconds)
     output_limit_bytes: int = _limit(64_000, _count)
     max_failures_per_function: int = _limit(2, _count)
-    submission_timeout_s: float = _limit(900.0, _seconds)
-    submission_cpu_s: float = _limit(300.0, _seconds)
+    submission_timeout_s: float = _limit(900.0, parse_seconds)
+    submission_cpu_s: float = _limit(300.0, parse_seconds)
     grader_memory_bytes: int = _limit(6 * 2**30, _count)
 
     @classmethod
@@ -253,14 +253,16 @@ def _banned(raw: Table, names: tuple[str, ...], where: str) -> tuple[tuple[str, 
     return apis, _exercise_subset(applies_to, names, where)
 
 
+def parse_points(value: object, where: str) -> float:
+    """A test's points, from [points] or from its marker."""
+    if _is_number(value) and math.isfinite(value) and value >= 0:
+        return float(value)
+    raise UsageError(f"{where} must be a number >= 0, got {value!r}")
+
+
 def _points(raw: Table, where: str) -> dict[str, float]:
     table = _section(raw, "points", where)
-    points: dict[str, float] = {}
-    for test, value in table.items():
-        if not (_is_number(value) and math.isfinite(value) and value >= 0):
-            raise UsageError(f"{where} [points]: `{test}` must be a number >= 0, got {value!r}")
-        points[test] = float(value)
-    return points
+    return {test: parse_points(value, f"{where} [points]: `{test}`") for test, value in table.items()}
 
 
 def _visibility(raw: Table, where: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import math
 import os
 import sys
 from contextlib import contextmanager, redirect_stdout
@@ -27,7 +26,7 @@ from autograder import checks as check
 from autograder.checks.devices import META
 from autograder.checks.failure import CheckFailure
 from autograder.checks.static import StaticReport, Violation
-from autograder.config import CONFIG_NAME, AssignmentConfig
+from autograder.config import CONFIG_NAME, AssignmentConfig, parse_points, parse_seconds
 from autograder.errors import GraderError, UsageError
 from autograder.results.model import Outcome, TestResult
 from autograder.runner.errors import StudentException, SubmissionError, WorkerDied
@@ -227,10 +226,11 @@ class GradingPlugin:
                 f"{where}points are declared both in @graded(..., points={declared!r}) and under [points] in "
                 f"{self.config.root / CONFIG_NAME}; keep one of the two"
             )
-        if isinstance(declared, bool) or not isinstance(declared, (int, float)) or not math.isfinite(declared) or declared < 0:
-            self.problems.append(f"{where}@graded(..., points={declared!r}) must be a number >= 0")
+        try:
+            return parse_points(declared, f"{where}@graded(..., points={declared!r})")
+        except UsageError as exc:
+            self.problems.append(str(exc))
             return 0.0
-        return float(declared)
 
     def _record(self, item: pytest.Item, outcome: Outcome, output: str) -> None:
         exercise, title, points = self._describe(item)
@@ -298,16 +298,17 @@ class GradingPlugin:
         seconds = _marker_value(item, "timeout")
         if seconds is None:
             return None
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0 or not math.isfinite(seconds):
-            self.problems.append(f"{item.nodeid}: @graded(..., timeout={seconds!r}) must be a number of seconds > 0")
+        try:
+            return float(parse_seconds(seconds, f"{item.nodeid}: @graded(..., timeout={seconds!r})"))
+        except UsageError as exc:
+            self.problems.append(str(exc))
             return None
-        return float(seconds)
 
-    def unused_points(self, functions: set[str]) -> list[str]:
-        """[points] keys that name no test: a typo there would silently change nothing."""
+    def unused_points(self) -> list[str]:
+        """[points] keys that name no collected test: a typo there would silently change nothing."""
         return [
             f"{self.config.root / CONFIG_NAME}: [points] `{name}` names no test; remove it or fix its spelling"
-            for name in sorted(set(self.config.points) - functions)
+            for name in sorted(set(self.config.points) - self.functions)
         ]
 
     @pytest.hookimpl(wrapper=True)
@@ -371,7 +372,7 @@ def run_tests(
         _forget_test_modules(before, dirs)
     names = [r.name for r in plugin.results]
     if only is None and _every_test_dir(config, dirs):
-        plugin.problems += plugin.unused_points(plugin.functions)
+        plugin.problems += plugin.unused_points()
     plugin.problems += [f"two tests are named `{n}`; give them different titles" for n in sorted(set(names)) if names.count(n) > 1]
     if plugin.problems:
         raise UsageError(f"the tests of {config.name} have problems:\n" + "\n".join(plugin.problems))
