@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv/ with a CPU build of torch and this project (editable) in it.
-# Safe to run again: it reinstalls only when pyproject.toml has changed.
+# Creates .venv/ with a CPU build of torch and this project (editable) in it,
+# and installs bubblewrap (the workers' sandbox) where it is missing and apt-get
+# can (as root). Safe to run again: it reinstalls only when pyproject.toml has changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -27,4 +28,14 @@ if [ ! -f "$stamp" ]; then
     fi
     rm -f .venv/.installed-*
     touch "$stamp"
+fi
+
+if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup.sh: installing bubblewrap (log: .venv/apt.log)..."
+        { apt-get install -y bubblewrap || { apt-get update && apt-get install -y bubblewrap; }; } > .venv/apt.log 2>&1 ||
+            echo "setup.sh: could not install bubblewrap; workers will run at a lower isolation level (see .venv/apt.log)" >&2
+    else
+        echo "setup.sh: bubblewrap (bwrap) is not installed; workers will run at a lower isolation level" >&2
+    fi
 fi

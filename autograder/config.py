@@ -135,6 +135,10 @@ class Exercise:
 class Limits:
     """Limits applied to the student's worker process, and to grading one submission as a whole.
 
+    The `worker_*` limits hold for the process running student code: memory
+    beyond what torch itself maps, processes and threads, the size of one
+    file, open files, and its private temp folder.
+
     The `submission_*` budgets and `grader_memory_bytes` bound everything done
     for one student (reading the files, the static check, every test and
     worker restart) in the trusted grader process, measured from outside it.
@@ -147,6 +151,11 @@ class Limits:
     submission_timeout_s: float = _limit(900.0, parse_seconds)
     submission_cpu_s: float = _limit(300.0, parse_seconds)
     grader_memory_bytes: int = _limit(6 * 2**30, _count)
+    worker_memory_bytes: int = _limit(2 * 2**30, _count)
+    worker_processes: int = _limit(64, _count)
+    worker_file_bytes: int = _limit(64 * 2**20, _count)
+    worker_open_files: int = _limit(256, _count)
+    worker_tmp_bytes: int = _limit(256 * 2**20, _count)
 
     @classmethod
     def from_table(cls, table: Table, where: str) -> Limits:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.runner import codec
+from autograder_worker import codec
 
 
 def roundtrip(value):

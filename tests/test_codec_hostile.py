@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.runner import codec
+from autograder_worker import codec
 
 
 def _save(value: Any) -> bytes:

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from autograder.config import Limits
-from autograder.runner import codec
+from autograder_worker import codec
 from autograder.runner.errors import BadResult, CallTimeout, StudentException
 from autograder.runner.handle import RemoteObject, RemoteSubmission
-from autograder.runner.layers import build_layers, known_model, plain_layers
+from autograder_worker.layers import build_layers, known_model, plain_layers
 from autograder.runner.local import LocalSubmission
 
 from conftest import module_source

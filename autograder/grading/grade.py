@@ -20,7 +20,8 @@ from autograder.intake.pin import pinned_definitions
 from autograder.intake.source import SubmissionSource
 from autograder.results.model import Outcome, SubmissionResult, TestResult
 from autograder.runner.errors import SubmissionError
-from autograder.runner.handle import ISOLATION, RemoteSubmission
+from autograder.runner.handle import RemoteSubmission
+from autograder.runner.launchers import Launcher
 from autograder.runner.local import LocalSubmission
 
 HAND_WRITTEN_TITLE = "written by hand, on the input's device (no banned API)"
@@ -97,12 +98,13 @@ def grade_source(
     dirs: list[TestDir],
     reference: ModuleType | None,
     device: torch.device | None = None,
+    launcher: Launcher | None = None,
 ) -> SubmissionResult:
     started = time.monotonic()
     static = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
     notices = list(source.notices) + _notices(static)
     loaded = replace(source, chunks=source.chunks + pinned_definitions(source.chunks, config.exercise_names))
-    with RemoteSubmission(loaded, config.module, config.limits, config.exercise_names) as submission:
+    with RemoteSubmission(loaded, config.module, config.limits, config.exercise_names, launcher=launcher) as submission:
         tests = run_tests(config, submission, dirs, reference, static, device=device)
         try:
             report = submission.load_report()
@@ -110,6 +112,7 @@ def grade_source(
         except SubmissionError as exc:
             notices.insert(0, str(exc))
         notices += [f"worker event: {event}" for event in submission.events]
+        isolation = submission.isolation
     ran = dispatched_gating(config, submission.dispatched)
     if ran:
         tests = _gate_tests(tests, ran)
@@ -125,7 +128,7 @@ def grade_source(
         exercises=config.exercise_names,
         notices=tuple(notices),
         output=output,
-        isolation=ISOLATION,
+        isolation=isolation,
         seconds=time.monotonic() - started,
     )
 

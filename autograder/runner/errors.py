@@ -14,11 +14,6 @@ BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items() if
 _PLACE = re.compile(r"[^\n]{1,120}?, line \d{1,7}, in [A-Za-z_<][\w<>]{0,60}")
 
 
-def type_names(exc: BaseException) -> tuple[str, ...]:
-    """An exception's class hierarchy by name, most derived first: what crosses from the worker."""
-    return tuple(cls.__name__ for cls in type(exc).__mro__ if cls is not object)
-
-
 class SubmissionError(Exception):
     """The submission could not answer a call; the message is for the student."""
 

@@ -8,15 +8,9 @@ SubmissionError whose message the student can act on.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import io
-import os
-import resource
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -27,9 +21,12 @@ import torch
 
 from autograder.checks.devices import canonical
 from autograder.config import Limits
+from autograder.errors import GraderError
 from autograder.intake.definitions import definitions_only
 from autograder.intake.source import SubmissionSource
-from autograder.runner import codec, frames, replies
+from autograder.runner import replies
+from autograder.runner.launchers import Launcher, WorkerProcess, choose_launcher
+from autograder_worker import codec, frames
 from autograder.runner.errors import (
     BadResult,
     CallTimeout,
@@ -43,9 +40,7 @@ from autograder.runner.errors import (
 MAX_FRAME_BYTES = 512 * 1024 * 1024
 STARTUP_TIMEOUT_S = 180.0
 MAX_RELOADS = 2
-ISOLATION = "process"
-WORKER_PYTHON = sys.executable
-PASSED_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "SYSTEMROOT")
+DEATH_WAIT_S = 10.0
 
 
 class OutputTail:
@@ -108,52 +103,27 @@ class LoadReport:
     errors: tuple[LoadError, ...]
 
 
-PR_SET_PDEATHSIG = 1
-OOM_SCORE_ADJ = 1000
-
-
-def _limit_child() -> None:
-    """Runs in the worker before exec: no core files, death with its grader, first in line for the OOM killer.
-
-    Without the parent-death signal, a worker stuck in student code would
-    outlive a grader process that was killed, spinning forever. When memory
-    runs out, the kernel kills the worker that asked for too much, not a
-    grader or the process that supervises them.
-    """
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        try:
-            with open("/proc/self/oom_score_adj", "w") as adjust:
-                adjust.write(str(OOM_SCORE_ADJ))
-        except OSError:
-            pass
-
-
 @dataclass
 class _Worker:
-    process: subprocess.Popen[bytes]
-    root: str
+    process: WorkerProcess
     output: OutputTail
     generation: int
     callbacks: "Callbacks" = field(default_factory=lambda: Callbacks())
+    stopped: bool = False
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.process.kill()
+        if self.stopped:
+            return
+        self.stopped = True
+        self.process.kill()
         self.process.wait()
         self.output.wait(timeout=2.0)
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.process.close()
 
     def death_message(self) -> str:
-        code = self.process.wait()
+        code = self.process.wait(DEATH_WAIT_S)
+        if code is None:
+            return "the worker running your code stopped answering"
         if code < 0:
             name = signal.Signals(-code).name
             return f"the worker running your code was killed by {name}" + (
@@ -183,6 +153,18 @@ class RemoteSubmission:
     _dispatched: dict[str, set[str]] = field(default_factory=dict)
     _call_timeout: float | None = None
     _cuda: int = 0
+    launcher: Launcher | None = None
+    _isolation: str = ""
+
+    @property
+    def isolation(self) -> str:
+        """The isolation level the worker reported it runs under; starts one to find out."""
+        if not self._isolation:
+            try:
+                self._ensure_worker()
+            except SubmissionError:
+                return "none (the worker did not start)"
+        return self._isolation
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -257,7 +239,7 @@ class RemoteSubmission:
         return None
 
     def known_model(self, layers: list[list[Any]], state_dict: dict[str, torch.Tensor] | None) -> "RemoteObject":
-        """A model built in the worker from torch's own layers (see `autograder.runner.layers`)."""
+        """A model built in the worker from torch's own layers (see `autograder_worker.layers`)."""
         model = self.call({"op": "build", "layers": layers}, (state_dict,), {}, "the test's model", "")
         if not isinstance(model, RemoteObject):
             raise BadResult("the worker did not build the test's model")
@@ -270,52 +252,30 @@ class RemoteSubmission:
         self.close()
 
     def _start(self) -> _Worker:
-        """A worker in a private folder: its `work/` is the student's (home, temp, current folder),
-        its `cache/` torch's, which writes a cache folder on first entering a dispatch mode."""
-        root = tempfile.mkdtemp(prefix="autograder-worker-")
-        workdir, cache = os.path.join(root, "work"), os.path.join(root, "cache")
-        os.mkdir(workdir)
-        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-        env.update(
-            HOME=workdir,
-            TMPDIR=workdir,
-            TORCHINDUCTOR_CACHE_DIR=cache,
-            MPLBACKEND="Agg",
-            OMP_NUM_THREADS="1",
-            MKL_NUM_THREADS="1",
-            PYTHONHASHSEED="0",
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        process = subprocess.Popen(
-            [WORKER_PYTHON, "-I", "-m", "autograder.runner.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=workdir,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_limit_child,
-        )
-        stderr = cast(io.BufferedReader, process.stderr)
+        launcher = self.launcher or default_launcher()
+        try:
+            process = launcher.start(self.limits)
+        except (OSError, GraderError) as exc:
+            raise WorkerStartFailed(
+                f"the grader could not start a worker process for your code ({exc}); "
+                "this is not a problem with your code: ask your instructor"
+            ) from None
         self._generation += 1
-        worker = _Worker(process, root, OutputTail(stderr, self.limits.output_limit_bytes), self._generation)
+        worker = _Worker(process, OutputTail(process.output, self.limits.output_limit_bytes), self._generation)
         if self._muted:
             worker.output.mute()
-        self._await_start(worker)
+        self._await_start(worker, launcher)
         return worker
 
-    def _await_start(self, worker: _Worker) -> None:
+    def _await_start(self, worker: _Worker, launcher: Launcher) -> None:
         """Wait for the worker to say it has started, before any limit on student code runs.
 
         Starting an interpreter and importing torch takes seconds on a loaded
         machine; that is the grader's cost, so it has its own generous limit
         and never counts toward the student's load or call time limits.
         """
-        assert worker.process.stdout is not None
         try:
-            started = frames.read_frame(worker.process.stdout.fileno(), time.monotonic() + STARTUP_TIMEOUT_S, MAX_FRAME_BYTES)
-            cuda = codec.unpack(started)[0].get("cuda")
-            self._cuda = cuda if type(cuda) is int and cuda >= 0 else 0
+            started = codec.unpack(frames.read_frame(worker.process.replies, time.monotonic() + STARTUP_TIMEOUT_S, MAX_FRAME_BYTES))[0]
         except (frames.FrameTimeout, frames.FrameClosed, frames.FrameTooLarge, ValueError) as exc:
             worker.stop()
             last = worker.output.text().strip().splitlines()[-1:] or [type(exc).__name__]
@@ -323,6 +283,9 @@ class RemoteSubmission:
                 f"the grader could not start a worker process for your code ({last[0]}); "
                 "this is not a problem with your code: ask your instructor"
             ) from None
+        cuda = started.get("cuda")
+        self._cuda = cuda if type(cuda) is int and cuda >= 0 else 0
+        self._isolation = launcher.isolation(started)
 
     def _ensure_worker(self) -> _Worker:
         """The running worker, or a new one with the submission loaded.
@@ -409,9 +372,8 @@ class RemoteSubmission:
             self._send(worker, answer, tensors_out, deadline, timeout, what)
 
     def _send(self, worker: _Worker, header: dict[str, Any], tensors: list[torch.Tensor], deadline: float, timeout: float, what: str) -> None:
-        assert worker.process.stdin is not None
         try:
-            frames.write_frame(worker.process.stdin.fileno(), codec.pack(header, tensors), deadline)
+            frames.write_frame(worker.process.requests, codec.pack(header, tensors), deadline)
         except frames.FrameTimeout:
             self._timed_out(worker, timeout, what)
         except frames.FrameClosed:
@@ -430,9 +392,8 @@ class RemoteSubmission:
         raise WorkerDied(message) from None
 
     def _receive(self, worker: _Worker, deadline: float, timeout: float, what: str) -> tuple[dict[str, Any], list[torch.Tensor]]:
-        assert worker.process.stdout is not None
         try:
-            reply = frames.read_frame(worker.process.stdout.fileno(), deadline, MAX_FRAME_BYTES)
+            reply = frames.read_frame(worker.process.replies, deadline, MAX_FRAME_BYTES)
         except frames.FrameTimeout:
             self._timed_out(worker, timeout, what)
         except frames.FrameClosed:
@@ -618,3 +579,9 @@ class Callbacks:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+
+@functools.cache
+def default_launcher() -> Launcher:
+    """The launcher of submissions given none: one warm fork server per grading process, started on first use."""
+    return choose_launcher("auto")

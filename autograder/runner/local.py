@@ -14,8 +14,9 @@ from typing import Any, Callable, Mapping
 import torch
 
 from autograder.checks.devices import second_device
-from autograder.runner.errors import MissingName, StudentException, type_names
-from autograder.runner.layers import build_layers
+from autograder.runner.errors import MissingName, StudentException
+from autograder_worker.names import type_names
+from autograder_worker.layers import build_layers
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any, Callable, TypeVar
 import pytest
 
 from autograder import checks as check
-from autograder.runner.layers import Layers, build_layers, known_model
+from autograder_worker.layers import Layers, build_layers, known_model
 
 __all__ = ["Layers", "build_layers", "check", "graded", "known_model"]
 

@@ -1,12 +1,11 @@
 """The untrusted side: a process that loads one submission and answers calls.
 
-It is started by `autograder.runner.handle` with the protocol on its stdin
-and stdout. Before any student code runs, those two pipes are moved to
-private descriptors, stdin becomes /dev/null and stdout goes to stderr, so
-nothing a student prints can be mistaken for a reply. The signals its
-grader ignores are reset to their defaults, so that whatever student code
-leaves running can be stopped. The worker holds no test, no reference and no
-expected value: it only runs what it is asked to.
+A launcher of the trusted side starts it, either forked by the fork server
+(`autograder_worker.forkserver`) or as `python -m autograder_worker.worker`
+with the protocol on its stdin and stdout. Importing this module does
+nothing but define things, so that the fork server can import it once for
+every worker. The worker holds no test, no reference and no expected value:
+it only runs what it is asked to.
 """
 
 from __future__ import annotations
@@ -18,28 +17,18 @@ import signal
 import sys
 import traceback
 import types
+from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
-PROTO_IN = os.dup(0)
-PROTO_OUT = os.dup(1)
-os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-os.dup2(2, 1)
-for _number in signal.valid_signals():
-    if _number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE) and signal.getsignal(_number) == signal.SIG_IGN:
-        signal.signal(_number, signal.SIG_DFL)
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes
 
-import torch  # noqa: E402  (the descriptors must move before anything can print)
+from autograder_worker import codec, frames, notebook_shims
+from autograder_worker.layers import build_layers
+from autograder_worker.memory_modules import MemoryModules
+from autograder_worker.names import type_names
 
-from autograder.runner import codec, frames, notebook_shims  # noqa: E402
-from autograder.runner.errors import type_names  # noqa: E402
-from autograder.runner.layers import build_layers  # noqa: E402
-from autograder.runner.memory_modules import MemoryModules  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes  # noqa: E402
-
-_handles: dict[int, Any] = {}
-_loaded: list[Any] = []
-"""The submission's module and file names, once loaded: what a request needs to be answered."""
 MAX_OPS = 512
 
 
@@ -117,6 +106,41 @@ def _any_requires_grad(args: Any) -> bool:
     return False
 
 
+@dataclass
+class Channel:
+    """The worker's end of the protocol, and the objects it has handed out.
+
+    The descriptors are private ones: by the time student code runs, its
+    stdin is /dev/null and its stdout goes where its stderr goes, so
+    nothing it prints can be mistaken for a reply.
+    """
+
+    requests: int
+    replies: int
+    handles: dict[int, Any] = field(default_factory=dict)
+    module: types.ModuleType | None = None
+    filenames: set[str] = field(default_factory=set)
+
+    def read(self) -> tuple[dict[str, Any], list[torch.Tensor]]:
+        return codec.unpack(frames.read_frame(self.requests))
+
+    def reply(self, header: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> None:
+        _flush_student_output()
+        frames.write_frame(self.replies, codec.pack(header, tensors or []))
+
+    def to_handle(self, value: Any) -> dict[str, Any]:
+        self.handles[id(value)] = value
+        return {codec.TAG: "handle", "id": id(value), "type": type(value).__name__}
+
+    def from_handle(self, tree: dict[str, Any]) -> Any:
+        if tree[codec.TAG] == "callback":
+            return Callback(self, int(tree["id"]))
+        try:
+            return self.handles[int(tree["id"])]
+        except KeyError:
+            raise LookupError("unknown object handle") from None
+
+
 class Callback:
     """A test's function, passed to student code: each call is answered by the trusted side.
 
@@ -128,40 +152,28 @@ class Callback:
     arguments is the grader's work, not the exercise's.
     """
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, channel: Channel, number: int) -> None:
+        self.channel = channel
         self.number = number
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        channel = self.channel
         with _disable_current_modes():
             tensors: list[torch.Tensor] = []
             header = {
                 "status": "callback",
                 "id": self.number,
-                "args": codec.encode(list(args), tensors, _to_handle),
-                "kwargs": codec.encode(kwargs, tensors, _to_handle),
+                "args": codec.encode(list(args), tensors, channel.to_handle),
+                "kwargs": codec.encode(kwargs, tensors, channel.to_handle),
             }
-            _reply(header, tensors)
-            answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
+            channel.reply(header, tensors)
+            answer, tensors_in = channel.read()
             while "op" in answer:
-                _answer(_loaded[0], _loaded[1], answer, tensors_in)
-                answer, tensors_in = codec.unpack(frames.read_frame(PROTO_IN))
+                _answer(channel, answer, tensors_in)
+                answer, tensors_in = channel.read()
             if answer.get("status") != "ok":
                 raise RuntimeError(f"the test's function raised {answer.get('error', 'an exception')} when your code called it")
-            return codec.decode(answer.get("value"), tensors_in, _from_handle)
-
-
-def _to_handle(value: Any) -> dict[str, Any]:
-    _handles[id(value)] = value
-    return {codec.TAG: "handle", "id": id(value), "type": type(value).__name__}
-
-
-def _from_handle(tree: dict[str, Any]) -> Any:
-    if tree[codec.TAG] == "callback":
-        return Callback(int(tree["id"]))
-    try:
-        return _handles[int(tree["id"])]
-    except KeyError:
-        raise LookupError("unknown object handle") from None
+            return codec.decode(answer.get("value"), tensors_in, channel.from_handle)
 
 
 def _where(exc: BaseException, filenames: set[str]) -> str:
@@ -240,16 +252,13 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
     return module, filenames, errors
 
 
-def _reply(header: dict[str, Any], tensors: list[torch.Tensor] | None = None) -> None:
-    _flush_student_output()
-    frames.write_frame(PROTO_OUT, codec.pack(header, tensors or []))
-
-
-def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, Any], tensors_in: list[torch.Tensor]) -> None:
-    args = codec.decode(request.get("args", []), tensors_in, _from_handle)
-    kwargs = codec.decode(request.get("kwargs", {}), tensors_in, _from_handle)
+def _answer(channel: Channel, request: dict[str, Any], tensors_in: list[torch.Tensor]) -> None:
+    module, filenames = channel.module, channel.filenames
+    assert module is not None
+    args = codec.decode(request.get("args", []), tensors_in, channel.from_handle)
+    kwargs = codec.decode(request.get("kwargs", {}), tensors_in, channel.from_handle)
     if request["op"] == "call" and getattr(module, request["name"], None) is None:
-        _reply({"status": "missing", "name": request["name"]})
+        channel.reply({"status": "missing", "name": request["name"]})
         return
     record = OpRecord(module, list(request.get("exercises", [])), str(request.get("owner", "")))
     try:
@@ -257,22 +266,22 @@ def _answer(module: types.ModuleType, filenames: set[str], request: dict[str, An
         if op == "build":
             result = build_layers(request["layers"], *args)
         else:
-            holder = module if op == "call" else _from_handle({codec.TAG: "handle", "id": request["handle"]})
+            holder = module if op == "call" else channel.from_handle({codec.TAG: "handle", "id": request["handle"]})
             with record:
                 found = getattr(holder, request["name"])
                 result = found if op == "getattr" else found(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
-        _reply({"status": "raised", "error": _describe_error(exc, filenames), "ops": record.reply()})
+        channel.reply({"status": "raised", "error": _describe_error(exc, filenames), "ops": record.reply()})
         return
     tensors_out: list[torch.Tensor] = []
     try:
-        value = codec.encode(result, tensors_out, _to_handle)
+        value = codec.encode(result, tensors_out, channel.to_handle)
         payload = codec.pack({"status": "ok", "value": value, "ops": record.reply()}, tensors_out)
     except Exception as exc:  # noqa: BLE001
-        _reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
+        channel.reply({"status": "unsendable", "message": f"{type(exc).__name__}: {exc}"})
         return
     _flush_student_output()
-    frames.write_frame(PROTO_OUT, payload)
+    frames.write_frame(channel.replies, payload)
 
 
 def _flush_student_output() -> None:
@@ -283,7 +292,7 @@ def _flush_student_output() -> None:
             pass
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Enter the dispatch mode once, so that whatever its first use costs never counts as student time."""
     with OpRecord(types.ModuleType("warm_up"), [], ""):
         torch.zeros(2).exp().sum()
@@ -297,22 +306,45 @@ def _cuda_devices() -> int:
         return 0
 
 
-def main() -> None:
-    _warm_up()
-    _reply({"status": "started", "cuda": _cuda_devices()})
-    header, _ = codec.unpack(frames.read_frame(PROTO_IN))
-    module, filenames, errors = _load(header)
-    _loaded[:] = [module, filenames]
-    _reply({"status": "ready", "errors": errors})
+def take_descriptors(requests: int, replies: int) -> Channel:
+    """Move the protocol to private descriptors and hand stdin and stdout to the student.
+
+    The signals a grader ignores are reset to their defaults, so that
+    whatever student code leaves running can be stopped.
+    """
+    channel = Channel(os.dup(requests), os.dup(replies))
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(2, 1)
+    for number in signal.valid_signals():
+        if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE) and signal.getsignal(number) == signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
+    return channel
+
+
+def serve(channel: Channel, facts: dict[str, Any]) -> None:
+    """Say the worker has started (with `facts` about it), load the submission, answer calls until the pipe closes.
+
+    The trusted side starts the load time limit at the first reply, so
+    whatever starting cost came before is never the student's.
+    """
+    channel.reply({"status": "started", "cuda": _cuda_devices(), **facts})
+    header, _ = channel.read()
+    channel.module, channel.filenames, errors = _load(header)
+    channel.reply({"status": "ready", "errors": errors})
     while True:
         try:
-            request, tensors = codec.unpack(frames.read_frame(PROTO_IN))
+            request, tensors = channel.read()
         except frames.FrameClosed:
             return
-        _answer(module, filenames, request, tensors)
+        _answer(channel, request, tensors)
+
+
+def main() -> None:
+    warm_up()
+    serve(take_descriptors(0, 1), {})
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
     main()
-    sys.stdout.flush()
-    os._exit(0)

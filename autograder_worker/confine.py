@@ -1,0 +1,205 @@
+"""What a freshly forked worker does to itself before it runs any student code.
+
+In order, each step only where the machine allows it (the worker reports
+which held, and the trusted side records that, not what was hoped for):
+
+1. a user of its own: a grader that runs as root hands the worker an
+   unprivileged uid, since the kernel exempts root from the process-count
+   limit and lets it read every root-owned file;
+2. namespaces of its own (user, mount, PID, IPC, network): the worker
+   becomes process 1 of a PID namespace, so everything it starts (a
+   `setsid` daemon too) dies with it and no grader process can even be
+   named from inside, and its temp folder is a size-capped tmpfs that no
+   other process sees;
+3. resource limits: address space, CPU time, processes, file size, open
+   files, no core files;
+4. one intra-op thread for torch, a fresh seed, a private HOME and TMPDIR.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_NO_NEW_PRIVS = 38
+TMP = "/tmp"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the trusted side asks of one worker; plain data, sent as JSON."""
+
+    uid: int | None
+    namespaces: bool
+    workdir: str
+    tmp_bytes: int
+    memory_bytes: int | None
+    cpu_s: int
+    processes: int
+    file_bytes: int
+    open_files: int
+    env: dict[str, str]
+
+    @classmethod
+    def from_json(cls, tree: dict[str, Any]) -> "Plan":
+        return cls(**tree)
+
+
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as stream:
+        stream.write(text)
+
+
+def _drop_user(uid: int) -> None:
+    """Become `uid`; dumpable again, since a changed uid makes /proc/self root's, and the
+    namespace step must write its own uid map there."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+
+
+def _enter_namespaces() -> None:
+    """Unshare, map this process's ids onto themselves, and fork: the child is process 1 of the new PID namespace.
+
+    The parent stays behind only to pass the child's exit status on, exactly
+    as the child ended (a signal is raised again on itself), so the fork
+    server sees the worker's own death.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    child = os.fork()
+    if child:
+        _relay(child)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _relay(child: int) -> None:
+    """Wait for the namespace's first process and end the same way; this process never returns."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _private_tmp(size: int) -> None:
+    libc = _libc()
+    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    options = f"size={size},mode=0700".encode()
+    _check(libc.mount(b"tmpfs", TMP.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {TMP}")
+
+
+def _limit(plan: Plan, own_count: bool) -> None:
+    """`own_count`: whether the kernel counts this worker's processes apart from its user's others
+    (its own user namespace or uid); otherwise a process limit would count the user's whole desktop."""
+    limits = [
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_CPU, plan.cpu_s),
+        (resource.RLIMIT_FSIZE, plan.file_bytes),
+        (resource.RLIMIT_NOFILE, plan.open_files),
+    ]
+    if own_count:
+        limits.append((resource.RLIMIT_NPROC, plan.processes))
+    if plan.memory_bytes is not None:
+        limits.append((resource.RLIMIT_AS, _address_space() + plan.memory_bytes))
+    for kind, value in limits:
+        soft, hard = resource.getrlimit(kind)
+        cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (cap, cap))
+
+
+def _address_space() -> int:
+    """What this process maps already (torch's libraries and arenas): the memory limit comes on top."""
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def confine(plan: Plan) -> dict[str, Any]:
+    """Apply the plan to this process (freshly forked, single-threaded); returns what held, for the record."""
+    facts: dict[str, Any] = {"namespaces": False, "private_tmp": False}
+    own_uid = plan.uid is not None and os.getuid() == 0
+    os.makedirs(plan.workdir, mode=0o700, exist_ok=True)
+    if plan.uid is not None and own_uid:
+        os.chown(plan.workdir, plan.uid, plan.uid)
+        _drop_user(plan.uid)
+    facts["uid"] = os.getuid()
+    workdir = plan.workdir
+    if plan.namespaces:
+        try:
+            _enter_namespaces()
+            facts["namespaces"] = True
+            _private_tmp(plan.tmp_bytes)
+            facts["private_tmp"] = True
+            workdir = os.path.join(TMP, "work")
+        except OSError as exc:
+            facts["namespace_error"] = str(exc)
+    os.makedirs(workdir, mode=0o700, exist_ok=True)
+    os.chdir(workdir)
+    _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    _limit(plan, own_uid or facts["namespaces"])
+    facts["memory_limit"] = plan.memory_bytes is not None
+    os.environ.clear()
+    os.environ.update(plan.env, HOME=workdir, TMPDIR=workdir)
+    _fresh_state()
+    return facts
+
+
+def _fresh_state() -> None:
+    """What a fresh interpreter would have: one intra-op thread, a known seed, no inherited exception state."""
+    import random
+
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    random.seed(0)
+    try:
+        import numpy
+
+        numpy.random.seed(0)
+    except ImportError:
+        pass
+    sys.stdout.flush()
