@@ -46,13 +46,21 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"  graded {text.name(result.student)}: {_fmt(result.score)}/{_fmt(result.max_score)}", flush=True)
 
     print(f"Grading {submissions} against {config.name} (public and hidden tests)...", flush=True)
-    report = grade_class(config, course, submissions, out, jobs=args.jobs, progress=None if args.quiet else progress)
+    report = grade_class(
+        config, course, submissions, out, jobs=args.jobs, progress=None if args.quiet else progress, isolation=args.isolation
+    )
     elapsed = time.monotonic() - started
 
     names = config.exercise_names
     students = {r.student: text.name(r.student) for r in report.results}
     width = max([len("student")] + [len(shown) for shown in students.values()])
-    print(f"\nGraded {len(report.results)} submission(s) of {config.name} in {elapsed:.1f} s\n")
+    print(f"\nGraded {len(report.results)} submission(s) of {config.name} in {elapsed:.1f} s")
+    levels: dict[str, int] = {}
+    for result in report.results:
+        levels[result.isolation] = levels.get(result.isolation, 0) + 1
+    for level, count in levels.items():
+        print(f"Isolation: {text.name(level)}" + (f" ({count} of {len(report.results)})" if len(levels) > 1 else ""))
+    print()
     print("  ".join([f"{'student':<{width}}", *(f"{n:>{max(len(n), 7)}}" for n in names), f"{'total':>9}"]))
     for result in report.results:
         cells = {e.exercise: f"{_fmt(e.score)}/{_fmt(e.max_score)}" for e in result.by_exercise()}
@@ -111,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=None, help="parallel graders (default: number of cores)")
     grade.add_argument("--course", help="course folder holding assignments/ (default: found from the current folder)")
     grade.add_argument("--quiet", action="store_true", help="print only the summary")
+    grade.add_argument(
+        "--isolation",
+        choices=("auto", "bubblewrap", "fork", "process"),
+        default="auto",
+        help="how workers are isolated: auto (the best this machine allows; the default), bubblewrap (that or an error), "
+        "fork (a warm fork server, no sandbox), process (a fresh interpreter per worker)",
+    )
     grade.set_defaults(run=_cmd_grade)
     return parser
 

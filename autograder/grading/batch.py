@@ -27,6 +27,7 @@ from autograder.intake.students import folder_for
 from autograder.release.markers import split_solutions
 from autograder.results import feedback, gradebook, gradescope
 from autograder.results.model import SubmissionResult
+from autograder.runner.launchers import Launcher, check_isolation, choose_launcher
 
 GRADEBOOK = "gradebook.csv"
 GRADEBOOK_EVERY_S = 2.0
@@ -47,7 +48,24 @@ class ClassReport:
         return self.out / GRADEBOOK
 
 
-def _grade_task(config: AssignmentConfig, dirs: list[TestDir], reference: ModuleType, task: Task) -> SubmissionResult:
+@dataclass
+class _Grader:
+    """What a grader process keeps between students: the reference, and the launcher of workers
+    whose fork server (a helper process) must outlive each task."""
+
+    config: AssignmentConfig
+    dirs: list[TestDir]
+    reference: ModuleType
+    launcher: Launcher
+
+    def __call__(self, task: Task) -> SubmissionResult:
+        return _grade_task(self.config, self.dirs, self.reference, self.launcher, task)
+
+    def helpers(self) -> set[int]:
+        return self.launcher.helpers()
+
+
+def _grade_task(config: AssignmentConfig, dirs: list[TestDir], reference: ModuleType, launcher: Launcher, task: Task) -> SubmissionResult:
     """One student's unit of work, in a grader process."""
     entry = read_entry(task.path, config.module, config.exercise_names) if isinstance(task, Candidate) else task
     if isinstance(entry, Skipped):
@@ -55,14 +73,15 @@ def _grade_task(config: AssignmentConfig, dirs: list[TestDir], reference: Module
     if isinstance(entry, Rejected):
         return grade_rejected(config, entry, dirs, reference)
     try:
-        return grade_source(config, entry, dirs, reference)
+        return grade_source(config, entry, dirs, reference, launcher=launcher)
     except GraderError as exc:
         raise Incomplete(str(exc)) from None
 
 
-def _setup(config: AssignmentConfig, reference: Path, dirs: list[TestDir]) -> Callable[[Task], SubmissionResult]:
-    """Runs once in each grader process: the reference is imported there, not sent."""
-    return functools.partial(_grade_task, config, dirs, load_reference(reference))
+def _setup(config: AssignmentConfig, reference: Path, dirs: list[TestDir], isolation: str, hidden: tuple[Path, ...]) -> _Grader:
+    """Runs once in each grader process: the reference is imported there, not sent, and the
+    launcher's fork server starts there, once for all the students that process grades."""
+    return _Grader(config, dirs, load_reference(reference), choose_launcher(isolation, hidden))
 
 
 def _write(result: SubmissionResult, folder: Path) -> None:
@@ -85,7 +104,12 @@ def grade_class(
     out: Path,
     jobs: int | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
+    isolation: str = "auto",
 ) -> ClassReport:
+    """Grade every submission in `submissions`; `isolation` is `auto` (the best the machine
+    allows), `bubblewrap` (that or an error), `fork` (a fork server without a sandbox) or
+    `process` (a fresh interpreter per worker)."""
+    check_isolation(isolation)
     if not submissions.is_dir():
         raise UsageError(f"{submissions}: not a folder of submissions (expected alice.py, bob.ipynb, carol/, dave.zip, ...)")
     reference = reference_path(course, config)
@@ -112,7 +136,7 @@ def grade_class(
 
     limits = config.limits
     budget = Budget(limits.submission_timeout_s, limits.submission_cpu_s, limits.grader_memory_bytes)
-    pool: Pool[Task, SubmissionResult] = Pool(functools.partial(_setup, config, reference, dirs), default_jobs(jobs, len(tasks)), budget)
+    pool: Pool[Task, SubmissionResult] = Pool(functools.partial(_setup, config, reference, dirs, isolation, (course.resolve(), submissions.resolve(), out.resolve())), default_jobs(jobs, len(tasks)), budget)
     try:
         for index, outcome in pool.run(tasks):
             task = tasks[index]

@@ -103,15 +103,16 @@ def kill_strays(keep: set[int]) -> int:
     return len(strays)
 
 
-def kill_descendants(rounds: int = 20) -> int:
-    """Kill every process below this one, including adopted orphans; returns how many were killed.
+def kill_descendants(rounds: int = 20, keep: frozenset[int] | set[int] = frozenset()) -> int:
+    """Kill every process below this one but the children in `keep` (and what runs below them),
+    including adopted orphans; returns how many were killed.
 
     Killing a child makes its own children this process's (it is a
     subreaper), so this repeats until none are left.
     """
     killed = 0
     for _ in range(rounds):
-        found = children(os.getpid())
+        found = [pid for pid in children(os.getpid()) if pid not in keep]
         if not found:
             break
         for pid in found:

@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, Protocol, TypeVar
 
 from autograder.errors import GraderError
 from autograder.grading import processes
 
 T = TypeVar("T")
 R = TypeVar("R")
+T_contra = TypeVar("T_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
 STARTUP_TIMEOUT_S = 300.0
 MAX_START_FAILURES = 3
 POLL_S = 0.2
@@ -53,7 +55,7 @@ class Incomplete(Exception):
     """Raised by a task's work when it could not finish for a reason that another try may not share."""
 
 
-def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
+def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
     """The grader process: set up once, then do tasks until told to stop.
 
     It leads a session of its own, so that student code that signals its
@@ -79,7 +81,16 @@ def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
         except Exception as exc:  # noqa: BLE001  (one task's failure is that task's result)
             conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         finally:
-            processes.kill_descendants()
+            processes.kill_descendants(keep=work.helpers())
+
+
+class Work(Protocol[T_contra, R_co]):
+    """What a grader process does with each task, and the helper processes it keeps running
+    between tasks (a fork server), which the cleanup after each task must spare."""
+
+    def __call__(self, task: T_contra) -> R_co: ...
+
+    def helpers(self) -> set[int]: ...
 
 
 @dataclass
@@ -111,7 +122,7 @@ class _Grader:
 class Pool(Generic[T, R]):
     """Runs `setup()`'s work function on each task in `jobs` grader processes."""
 
-    setup: Callable[[], Callable[[T], R]]
+    setup: Callable[[], Work[T, R]]
     jobs: int
     budget: Budget
     _graders: list[_Grader] = field(default_factory=list)

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import autograder_worker
 from autograder.config import Limits
-from autograder.errors import GraderError
+from autograder.errors import GraderError, UsageError
 
 WORKER_PACKAGE = Path(autograder_worker.__file__).resolve().parent
 SANDBOX_LIB = "/run/autograder"
@@ -71,6 +71,9 @@ class WorkerProcess(Protocol):
 
 class Launcher(Protocol):
     def start(self, limits: Limits) -> WorkerProcess: ...
+
+    def helpers(self) -> set[int]:
+        """Processes of the launcher's own that live across submissions (a fork server)."""
 
     def isolation(self, facts: dict[str, Any]) -> str:
         """The level in force for a worker that reported `facts` about its confinement."""
@@ -171,6 +174,9 @@ class ProcessLauncher:
     def isolation(self, facts: dict[str, Any]) -> str:
         return describe_level("process")
 
+    def helpers(self) -> set[int]:
+        return set()
+
     def close(self) -> None:
         pass
 
@@ -218,6 +224,7 @@ class ForkServerLauncher:
 
     sandbox: bool = True
     hidden: tuple[Path, ...] = ()
+    required: bool = False
     python: str = sys.executable
     _server: subprocess.Popen[bytes] | None = None
     _socket: socket.socket | None = None
@@ -232,7 +239,7 @@ class ForkServerLauncher:
         return bubblewrap_command(self.hidden) + command if sandboxed else command
 
     def _start_server(self) -> None:
-        attempts = [True, False] if self.sandbox and bubblewrap_available() else [False]
+        attempts = [True] if self.required else [True, False] if self.sandbox and bubblewrap_available() else [False]
         failures = []
         for sandboxed in attempts:
             parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -330,6 +337,9 @@ class ForkServerLauncher:
     def isolation(self, facts: dict[str, Any]) -> str:
         return describe_level(_level_name(facts, self._sandboxed))
 
+    def helpers(self) -> set[int]:
+        return {self._server.pid} if self._server is not None and self._server.poll() is None else set()
+
     def close(self) -> None:
         if self._socket is not None:
             self._socket.close()
@@ -410,11 +420,22 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
     return command
 
 
+ISOLATIONS = ("auto", "bubblewrap", "fork", "process")
+
+
+def check_isolation(isolation: str) -> None:
+    """A usage error, before any grading, for a level that is unknown or cannot be had here."""
+    if isolation not in ISOLATIONS:
+        raise UsageError(f"unknown isolation {isolation!r}; choose one of {', '.join(ISOLATIONS)}")
+    if isolation == "bubblewrap" and not bubblewrap_available():
+        raise UsageError("--isolation bubblewrap: bwrap is not installed; install it (apt-get install bubblewrap) or use --isolation auto")
+
+
 def choose_launcher(isolation: str, hidden: tuple[Path, ...] = ()) -> Launcher:
-    """`auto` and `bubblewrap` fork workers in bubblewrap where it runs (auto falls back quietly,
-    and the level recorded says so); `process` starts a plain interpreter per worker."""
+    """`auto` forks workers in bubblewrap where it runs and falls back quietly (the level
+    recorded in each result says so); `bubblewrap` insists on it; `fork` forks without a
+    sandbox; `process` starts a plain interpreter per worker."""
+    check_isolation(isolation)
     if isolation == "process":
         return ProcessLauncher()
-    if isolation == "fork":
-        return ForkServerLauncher(sandbox=False, hidden=hidden)
-    return ForkServerLauncher(sandbox=True, hidden=hidden)
+    return ForkServerLauncher(sandbox=isolation != "fork", hidden=hidden, required=isolation == "bubblewrap")
