@@ -12,8 +12,9 @@ from typing import Any
 import torch
 
 from autograder.checks.static import StaticChecker, StaticReport, Violation
-from autograder.config import AssignmentConfig
+from autograder.config import AssignmentConfig, find_course
 from autograder.errors import UsageError
+from autograder.grading.secret import PREFLIGHT_DIGEST, REJECTED_DIGEST, Seeds, course_secret, submission_digest
 from autograder.grading.session import TestDir, gate_message, run_tests
 from autograder.intake.discover import Rejected
 from autograder.intake.pin import pinned_definitions
@@ -92,6 +93,14 @@ def _notices(static: StaticReport) -> list[str]:
     ]
 
 
+def run_seeds(config: AssignmentConfig, dirs: list[TestDir], digest: str) -> Seeds:
+    """The seeds of a run of `dirs` on the submission `digest`: the course secret is read
+    only where hidden tests run, so a student's public check needs none."""
+    if not any(d.hidden for d in dirs):
+        return Seeds()
+    return Seeds(course_secret(find_course(config.root)), digest)
+
+
 def grade_source(
     config: AssignmentConfig,
     source: SubmissionSource,
@@ -103,9 +112,10 @@ def grade_source(
     started = time.monotonic()
     static = StaticChecker(config.banned).check(source.chunks, config.banned_in, source.modules)
     notices = list(source.notices) + _notices(static)
+    seeds = run_seeds(config, dirs, submission_digest(source))
     loaded = replace(source, chunks=source.chunks + pinned_definitions(source.chunks, config.exercise_names))
     with RemoteSubmission(loaded, config.module, config.limits, config.exercise_names, launcher=launcher) as submission:
-        tests = run_tests(config, submission, dirs, reference, static, device=device)
+        tests = run_tests(config, submission, dirs, reference, static, device=device, seeds=seeds)
         try:
             report = submission.load_report()
             notices = [f"while loading, {e.describe()}" for e in report.errors] + notices
@@ -138,7 +148,7 @@ def grade_rejected(
 ) -> SubmissionResult:
     """A result for a submission that could not be read, with every test failed and the reason."""
     reason = f"not graded: {entry.reason}"
-    tests = run_tests(config, Unreadable(reason), dirs, reference, None)
+    tests = run_tests(config, Unreadable(reason), dirs, reference, None, seeds=run_seeds(config, dirs, REJECTED_DIGEST))
     return SubmissionResult(
         student=entry.student,
         assignment=config.name,
@@ -156,9 +166,11 @@ def preflight(config: AssignmentConfig, dirs: list[TestDir], reference: ModuleTy
     This validates the tests themselves (markers, points, a value compared
     wherever points are given) and proves that the reference earns every
     point, so that a broken test is the instructor's usage error and never a
-    class of wrong grades.
+    class of wrong grades. Hidden tests draw their inputs under one fixed
+    digest here; the assignments' own tests check other draws.
     """
-    results = run_tests(config, LocalSubmission(vars(reference), config.module), dirs, reference)
+    submission = LocalSubmission(vars(reference), config.module)
+    results = run_tests(config, submission, dirs, reference, seeds=run_seeds(config, dirs, PREFLIGHT_DIGEST))
     failing = [r for r in results if r.failed]
     if failing:
         lines = [f"  {r.name}: {(r.output.splitlines() or ['failed'])[0]}" for r in failing]

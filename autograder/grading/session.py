@@ -5,6 +5,10 @@ and the student's code is reached only through the `submission` fixture.
 A pytest plugin supplies the fixtures, reads each test's `graded` marker and
 points, turns failures into student-facing messages (without expected values
 for hidden tests), and gates exercises that use banned APIs.
+
+Tests draw their random inputs from the `seed` or `rng` fixture: a hidden
+test's seed depends on the course secret and the submission (see
+`autograder.grading.secret`), so inputs it leaks are worth nothing later.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from autograder.checks.failure import CheckFailure
 from autograder.checks.static import StaticReport, Violation
 from autograder.config import CONFIG_NAME, AssignmentConfig, parse_points, parse_seconds
 from autograder.errors import GraderError, UsageError
+from autograder.grading.secret import Seeds
 from autograder.results.model import Outcome, TestResult
 from autograder.runner.errors import StudentException, SubmissionError, WorkerDied
 
@@ -130,6 +135,17 @@ def _function(item: pytest.Item) -> str:
     return str(getattr(item, "originalname", item.name))
 
 
+def seed_key(item: pytest.Item, root: Path) -> str:
+    """What a test's seed is derived from: its file relative to the assignment folder, then its
+    name with its parameters, e.g. `tests/public/test_softmax.py::test_rows[shape0]`.
+
+    The same on the grader and in a student's copy of the public tests, wherever either lives.
+    """
+    path = Path(str(item.path)).resolve()
+    where = path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else path.name
+    return f"{where}::{item.nodeid.split('::', 1)[-1]}"
+
+
 @contextmanager
 def _time_limit(submission: Any, seconds: float | None) -> Iterator[None]:
     """Every call of student code within the block gets `seconds` (the test's own limit), if set."""
@@ -152,11 +168,13 @@ class GradingPlugin:
         dirs: list[TestDir],
         static: StaticReport | None,
         device: torch.device,
+        seeds: Seeds | None = None,
     ) -> None:
         self.config = config
         self._submission = submission
         self._reference = reference
         self._device = device
+        self._seeds = seeds or Seeds()
         self.dirs = dirs
         self.static = static
         self._recorded: list[tuple[int, TestResult]] = []
@@ -190,6 +208,17 @@ class GradingPlugin:
     def gpu(self) -> torch.device:
         """The current GPU, for tests that need values on it; they are skipped where there is none."""
         return self._device
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        """The seed of this test's random inputs: for a hidden test, a function of the course secret,
+        the submission and the test; for a public test, of the test alone (see `seed_key`)."""
+        return self._seeds.seed(seed_key(request.node, self.config.root), self._hidden(request.node))
+
+    @pytest.fixture
+    def rng(self, seed: int) -> torch.Generator:
+        """A CPU generator seeded with `seed`, fresh for each test: draw with torch.randn(..., generator=rng)."""
+        return torch.Generator().manual_seed(seed)
 
     def _hidden(self, item: pytest.Item) -> bool:
         path = Path(str(item.path)).resolve()
@@ -355,13 +384,17 @@ def run_tests(
     static: StaticReport | None = None,
     only: list[str] | None = None,
     device: torch.device | None = None,
+    seeds: Seeds | None = None,
 ) -> list[TestResult]:
     """Run the tests in `dirs` (or just the node ids in `only`) and return one result per test case.
+
+    `seeds` seeds the `seed` and `rng` fixtures; without one, only public
+    tests may use them.
 
     A run that pytest could not finish is an error, never a shorter list of
     results: a test that never ran must not vanish from a student's total.
     """
-    plugin = GradingPlugin(config, submission, reference, dirs, static, device or _second_device(submission))
+    plugin = GradingPlugin(config, submission, reference, dirs, static, device or _second_device(submission), seeds)
     args = [*(only if only else [str(d.path) for d in dirs]), *PYTEST_ARGS, "--rootdir", str(config.root)]
     before = set(sys.modules)
     log = io.StringIO()

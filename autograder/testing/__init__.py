@@ -9,6 +9,19 @@ Tests receive `submission` (the student's code, run elsewhere) and, in hidden
 tests, `reference` (the solution module). A test's points are declared once:
 in its `graded` marker, or under [points] in assignment.toml, keyed by the
 test function's name; a parametrized test earns them per case.
+
+Random inputs come from the `rng` fixture (a fresh, seeded torch.Generator)
+or the `seed` fixture (its int seed), never from a literal seed:
+
+    def test_softmax_values(submission, rng):
+        logits = torch.randn(4, 5, generator=rng)
+
+In a hidden test the seed is derived from the course secret, the submitted
+code and the test's id: every submission draws other inputs, and the same
+submission always the same ones. In a public test it is derived from the
+test's id alone (`autograder.grading.secret.public_seed`), so students see
+the grader's inputs. A check that must hold for every seed should draw until
+its inputs have what it needs (e.g. scores of both signs), not assume it.
 """
 
 from __future__ import annotations
