@@ -56,7 +56,9 @@ def test_unreadable_notebook_is_rejected_with_the_reason(tmp_path):
 def test_non_utf8_module_is_rejected(tmp_path):
     (tmp_path / "fred.py").write_bytes(b"x = '\xff\xfe'\n")
     entry = read_entry(tmp_path / "fred.py", MODULE)
-    assert isinstance(entry, Rejected) and "UTF-8" in entry.reason
+    assert entry == Rejected(
+        "fred", "fred.py", "fred.py is not UTF-8 text (byte 0xff on line 1); save it as UTF-8, or name its encoding on its first line (# -*- coding: cp1252 -*-)"
+    )
 
 
 def test_folder_prefers_the_assignment_module(tmp_path):
@@ -247,8 +249,9 @@ def test_a_helper_that_is_not_utf8_leaves_the_graded_file_alone_with_a_notice(tm
     entry = read_entry(tmp_path / "fred", MODULE, ("softmax",))
     assert isinstance(entry, SubmissionSource) and entry.modules == ()
     assert entry.notices == (
-        "only classification.py was loaded, without your other .py files, because fred/helpers.py is not UTF-8 text; "
-        "importing your own modules from classification.py fails, so save it as UTF-8, or leave it out if "
+        "only classification.py was loaded, without your other .py files, because fred/helpers.py is not UTF-8 text "
+        "(byte 0xff on line 1); save it as UTF-8, or name its encoding on its first line (# -*- coding: cp1252 -*-); "
+        "importing your own modules from classification.py fails, so fix that file, or leave it out if "
         "classification.py does not import it",
     )
 

@@ -15,8 +15,13 @@ is under a student's control:
   is meant to run in a supervised grader process, where a submission that
   still takes too long or too much memory costs its own student only.
 
-Archives are read in memory with size limits and never extracted, so a
-hostile archive cannot write files.
+Nothing is ever written: a file is read into memory only as the regular
+file that was listed, never through a link and never past a size bound
+(`autograder.intake.files`), and an archive is never extracted, its members
+inflated in memory to bounds that hold whatever their headers claim
+(`autograder.intake.archive`). What may hold the student's code but was not
+read (a link, a pipe, a file too large, a member outside the archive) is
+named in a notice, or in the reason for a rejection when nothing was left.
 """
 
 from __future__ import annotations
@@ -24,25 +29,25 @@ from __future__ import annotations
 import os
 import re
 import stat
-import struct
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Mapping
 
-from autograder.intake.modules import TreeFile, folder_files, with_helpers, zip_files
+from autograder.intake.archive import open_zip, zip_tree
+from autograder.intake.encoding import decode_notebook, decode_source
+from autograder.intake.files import MAX_SOURCE_BYTES, MB, open_regular, read_bounded, read_regular
+from autograder.intake.modules import with_helpers
 from autograder.intake.notebook import NotebookError, code_cells, notebook_chunks
 from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
 from autograder.intake.students import clash_key, name_problem, printable
+from autograder.intake.tree import Tree, folder_tree
 
-MAX_SOURCE_BYTES = 20 * 1024 * 1024
-MAX_RANKED_BYTES = 256 * 1024 * 1024
-MAX_ZIP_MEMBERS = 2000
-MAX_ZIP_DIRECTORY_BYTES = 4 * 1024 * 1024
+MAX_RANKED_BYTES = 256 * MB
+MAX_NOTICED = 5
+"""Files passed over that a notice names one by one; the rest are counted."""
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 _DEFINES = r"^[ \t]*(?:def|class)[ \t]+{name}\b|^[ \t]*{name}[ \t]*=|^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t].*\b{name}\b"
-_END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
-_ZIP64_END_OF_DIRECTORY = struct.Struct("<4sQ2H2L4Q")
 
 
 @dataclass(frozen=True)
@@ -78,24 +83,17 @@ class Skipped:
 Entry = SubmissionSource | Rejected
 
 
-def _decode(data: bytes, display_name: str) -> str:
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ValueError(f"{display_name} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"{display_name} is not UTF-8 text; save it as UTF-8") from None
-
-
 def source_from_bytes(student: str, origin: str, name: str, data: bytes) -> SubmissionSource:
     """Build a submission from one file's content; raises ValueError with a student-facing reason."""
-    text = _decode(data, name)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_SOURCE_BYTES // MB} MB")
     if name.endswith(".ipynb"):
         try:
-            return SubmissionSource(student, origin, "notebook", notebook_chunks(text, name))
+            return SubmissionSource(student, origin, "notebook", notebook_chunks(decode_notebook(data, name), name))
         except NotebookError as exc:
             raise ValueError(str(exc)) from None
-    return SubmissionSource(student, origin, "module", (Chunk(name, name, text),))
+    text, notice = decode_source(data, name)
+    return SubmissionSource(student, origin, "module", (Chunk(name, name, text),), notices=(notice,) if notice else ())
 
 
 def _code_text(name: str, data: bytes) -> str:
@@ -153,89 +151,73 @@ def choose_file(folder: Path, files: list[Path], module: str, exercises: tuple[s
     """The file among `files` (inside `folder`) that holds the student's work."""
     by_name = {printable(p.relative_to(folder).as_posix()): p for p in files}
     sizes = {name: p.stat().st_size for name, p in by_name.items()}
-    candidates = {name: (p.read_bytes, p.stat().st_mtime, sizes[name]) for name, p in by_name.items() if sizes[name] <= MAX_SOURCE_BYTES}
+    candidates = {
+        name: (partial(read_regular, p, name, MAX_SOURCE_BYTES), p.stat().st_mtime, sizes[name])
+        for name, p in by_name.items()
+        if sizes[name] <= MAX_SOURCE_BYTES
+    }
     return by_name[_choose(candidates, module, exercises, f"{printable(folder.name)}/")]
 
 
-def _from_files(
-    student: str, files: Mapping[str, TreeFile], where: str, display: str, module: str, exercises: tuple[str, ...]
-) -> SubmissionSource:
-    """The graded file among `files` with the student's other modules; `display` prefixes paths in messages."""
-    candidates = {p: (f.read, f.mtime, f.size) for p, f in files.items() if f.size <= MAX_SOURCE_BYTES}
-    chosen = _choose(candidates, module, exercises, where)
+def _passed_over(left_out: Mapping[str, str], display: str) -> str:
+    """The files that may hold code but were not read, each with why, in one sentence's worth."""
+    named = [f"{display}{path} was not read: {why}" for path, why in list(left_out.items())[:MAX_NOTICED]]
+    more = len(left_out) - len(named)
+    return "; ".join(named) + (f"; and {more} more were not read" if more else "")
+
+
+def _nothing_found(tree: Tree, left_out: Mapping[str, str], where: str, display: str, module: str) -> str:
+    """Why a folder or archive holds nothing to grade, naming what was passed over."""
+    sentences = [f"{where} holds no .py or .ipynb file that the grader can read; hand in {module}.py or {module}.ipynb"]
+    if tree.archives:
+        sentences.append(
+            f"{display}{tree.archives[0]} is an archive inside your submission, which the grader does not open: "
+            "zip your folder itself, not an archive of archives"
+        )
+    if left_out:
+        sentences.append(_passed_over(left_out, display))
+    return ". ".join(sentences)
+
+
+def _case_clashes(paths: list[str], display: str) -> list[str]:
+    """Notices for files whose names differ only in letter case: both are read, but unzipping on Windows or macOS keeps one."""
+    by_key: dict[str, list[str]] = {}
+    for path in paths:
+        by_key.setdefault(clash_key(path), []).append(path)
+    return [
+        f"{' and '.join(display + p for p in group)} differ only in letter case: the grader read each as it is, but on "
+        "Windows and macOS one replaces the other when unzipped or copied; rename all but one"
+        for group in by_key.values()
+        if len(group) > 1
+    ][:MAX_NOTICED]
+
+
+def _from_tree(student: str, tree: Tree, where: str, display: str, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
+    """The graded file among a folder's or archive's files, with the student's other modules and notices
+    for what was passed over; `display` prefixes paths in messages."""
+    large = {p: f"it is larger than {MAX_SOURCE_BYTES // MB} MB; hand in only your code" for p, f in tree.files.items() if f.size > MAX_SOURCE_BYTES}
+    files = {p: f for p, f in tree.files.items() if p not in large}
+    left_out = dict(sorted({**tree.left_out, **large}.items()))
+    if not files:
+        raise ValueError(_nothing_found(tree, left_out, where, display, module))
+    chosen = _choose({p: (f.read, f.mtime, f.size) for p, f in files.items()}, module, exercises, where)
     source = source_from_bytes(student, f"{display}{chosen}", PurePosixPath(chosen).name, files[chosen].read())
-    return with_helpers(source, files, chosen, display, module)
-
-
-def _zip_directory(handle: BinaryIO) -> tuple[int, int] | None:
-    """(number of members, size of the central directory) from an archive's end record; None if it has none.
-
-    Python's zipfile builds an object for every member before anyone can
-    count them, so a crafted directory of millions of members would cost
-    minutes and gigabytes; its size is read from the end record first.
-    """
-    size = handle.seek(0, os.SEEK_END)
-    tail_at = max(0, size - _END_OF_DIRECTORY.size - 0xFFFF)
-    handle.seek(tail_at)
-    tail = handle.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < _END_OF_DIRECTORY.size:
-        return None
-    _, _, _, _, members, directory_size, _, _ = _END_OF_DIRECTORY.unpack_from(tail, at)
-    if members != 0xFFFF and directory_size != 0xFFFFFFFF:
-        return members, directory_size
-    record_at = tail_at + at - 20 - _ZIP64_END_OF_DIRECTORY.size  # zip64 record, then its 20-byte locator
-    if record_at < 0:
-        return None
-    handle.seek(record_at)
-    record = handle.read(_ZIP64_END_OF_DIRECTORY.size)
-    if len(record) < _ZIP64_END_OF_DIRECTORY.size or not record.startswith(b"PK\x06\x06"):
-        return None
-    fields = _ZIP64_END_OF_DIRECTORY.unpack(record)
-    return fields[7], fields[8]
-
-
-def _open_zip(handle: BinaryIO, name: str) -> zipfile.ZipFile:
-    members, directory_size = _zip_directory(handle) or (0, 0)
-    if members > MAX_ZIP_MEMBERS:
-        raise ValueError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your assignment folder")
-    if directory_size > MAX_ZIP_DIRECTORY_BYTES:
-        raise ValueError(f"{name} lists its files in more than {MAX_ZIP_DIRECTORY_BYTES // 2**20} MB; zip only your assignment folder")
-    try:
-        archive = zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError, struct.error) as exc:
-        raise ValueError(f"{name} is not a readable zip archive ({exc}); zip the folder again") from None
-    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
-        raise ValueError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your assignment folder")
-    return archive
+    source = with_helpers(source, files, chosen, display, module)
+    notices = ([_passed_over(left_out, display)] if left_out else []) + _case_clashes(list(files), display)
+    return replace(source, notices=source.notices + tuple(notices))
 
 
 def _from_zip(student: str, handle: BinaryIO, name: str, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
-    with _open_zip(handle, name) as archive:
-        try:
-            return _from_files(student, zip_files(archive), name, f"{name}:", module, exercises)
-        except OSError as exc:  # a member that cannot be read (see modules._read_member)
-            raise ValueError(f"{name} is not a readable zip archive ({exc}); zip the folder again") from None
-
-
-def _open_regular(path: Path, name: str) -> BinaryIO:
-    """`path` opened for reading only if it is still a regular file: never follows a link, never waits on a pipe."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise ValueError(f"{name} is not a regular file; hand in a .py, .ipynb or .zip file")
-    return os.fdopen(fd, "rb")
+    with open_zip(handle, name) as archive:
+        return _from_tree(student, zip_tree(archive, handle, f"{name}:"), name, f"{name}:", module, exercises)
 
 
 def _read_file(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
     name = printable(path.name)
-    with _open_regular(path, name) as handle:
+    with open_regular(path, name) as handle:
         if path.suffix == ".zip":
             return _from_zip(student, handle, name, module, exercises)
-        if os.fstat(handle.fileno()).st_size > MAX_SOURCE_BYTES:
-            raise ValueError(f"{name} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
-        return source_from_bytes(student, name, name, handle.read(MAX_SOURCE_BYTES + 1))
+        return source_from_bytes(student, name, name, read_bounded(handle, name, MAX_SOURCE_BYTES))
 
 
 def _read(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> Entry:
@@ -243,7 +225,7 @@ def _read(student: str, path: Path, module: str, exercises: tuple[str, ...]) -> 
     name = printable(path.name)
     try:
         if path.is_dir() and not path.is_symlink():
-            return _from_files(student, folder_files(path), f"{name}/", f"{name}/", module, exercises)
+            return _from_tree(student, folder_tree(path, f"{name}/"), f"{name}/", f"{name}/", module, exercises)
         return _read_file(student, path, module, exercises)
     except (ValueError, OSError) as exc:  # ValueError includes UnicodeError and NotebookError
         return Rejected(student, name, str(exc))

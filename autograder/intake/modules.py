@@ -4,49 +4,28 @@ A folder or archive holds the graded file and often the student's helpers:
 `helpers.py` beside it, or a small package `mypkg/` with relative imports.
 Each `.py` file becomes a module named as Python names it when the student
 runs their code: relative to the graded file's folder first, then to the
-submission's root. Caches, dot-folders and virtual environments are not the
-student's work and are never listed. Helpers are bounded in number and size;
-past a bound, or for a helper that cannot be read as text, the graded file is
-loaded alone with a notice saying what to hand in instead, because rejecting
-the whole submission would cost every point for a packaging mistake.
-
-Paths are listed as `printable` text, so a file name that is not UTF-8 or
-holds terminal escapes can be named in any message, and folders deeper than
-`MAX_DEPTH` are not entered (no student's code sits that deep, and walking
-every ancestor of thousands of such paths would take quadratic time).
+submission's root. Which files are listed at all (no caches, dot-folders,
+virtual environments, links) is `autograder.intake.tree`'s business.
+Helpers are bounded in number and size; past a bound, or for a helper that
+cannot be read as source, the graded file is loaded alone with a notice
+saying what to hand in instead, because rejecting the whole submission
+would cost every point for a packaging mistake.
 """
 
 from __future__ import annotations
 
 import keyword
-import os
-import zipfile
-import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
-from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
+from autograder.intake.encoding import decode_source
 from autograder.intake.source import ModuleFile, SubmissionSource
-from autograder.intake.students import printable
+from autograder.intake.tree import TreeFile, folder_tree
 
 MAX_HELPER_FILES = 200
 MAX_HELPER_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 32
-SOURCE_SUFFIXES = (".py", ".ipynb")
-IGNORED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", "site-packages", "dist-packages", "node_modules"}
-VENV_MARKER = "pyvenv.cfg"
 TOP = PurePosixPath(".")
-
-
-@dataclass(frozen=True)
-class TreeFile:
-    """A source file of a submission, read only when it is needed."""
-
-    read: Callable[[], bytes]
-    size: int
-    mtime: float
 
 
 @dataclass(frozen=True)
@@ -59,60 +38,9 @@ class _Named:
     root: PurePosixPath
 
 
-def _ignored(part: str) -> bool:
-    return part in IGNORED_FOLDERS or part.startswith(".")
-
-
 def folder_files(folder: Path) -> dict[str, TreeFile]:
-    """The .py and .ipynb files of a folder, by POSIX path relative to it.
-
-    Ignored folders and virtual environments (a folder with a pyvenv.cfg) are
-    not even entered, so a copied `.venv` costs no time; symbolic links are
-    not followed.
-    """
-    files: dict[str, TreeFile] = {}
-    for top, folders, names in os.walk(folder):
-        here = Path(top)
-        if here != folder and VENV_MARKER in names:
-            folders.clear()
-            continue
-        depth = len(here.relative_to(folder).parts)
-        folders[:] = [f for f in folders if not _ignored(f) and depth < MAX_DEPTH]
-        for name in names:
-            path = here / name
-            if name.endswith(SOURCE_SUFFIXES) and not _ignored(name) and not path.is_symlink() and path.is_file():
-                stat = path.stat()
-                files[printable(path.relative_to(folder).as_posix())] = TreeFile(path.read_bytes, stat.st_size, stat.st_mtime)
-    return dict(sorted(files.items()))
-
-
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    """A member's bytes; a damaged or encrypted member is an OSError like any unreadable file."""
-    try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
-        raise OSError(f"{printable(member.filename)}: {exc}") from None
-
-
-def _modified(member: zipfile.ZipInfo) -> float:
-    """When a member was last saved; 0 for a date no calendar has (some tools write month 0)."""
-    try:
-        return datetime(*member.date_time).timestamp()
-    except (ValueError, OverflowError):
-        return 0.0
-
-
-def zip_files(archive: zipfile.ZipFile) -> dict[str, TreeFile]:
-    """The .py and .ipynb members of an archive, with the same folders left out as for a folder."""
-    members = [m for m in archive.infolist() if not m.is_dir() and m.filename.count("/") <= MAX_DEPTH]
-    venvs = {PurePosixPath(m.filename).parent for m in members if PurePosixPath(m.filename).name == VENV_MARKER} - {TOP}
-    files: dict[str, TreeFile] = {}
-    for member in members:
-        path = PurePosixPath(member.filename)
-        if member.filename.endswith(SOURCE_SUFFIXES) and not any(map(_ignored, path.parts)) and not venvs & set(path.parents):
-            read = partial(_read_member, archive, member)
-            files[printable(member.filename)] = TreeFile(read, member.file_size, _modified(member))
-    return dict(sorted(files.items()))
+    """The .py and .ipynb files of a folder, by POSIX path relative to it (see `autograder.intake.tree`)."""
+    return folder_tree(folder).files
 
 
 def _module_name(parts: tuple[str, ...]) -> tuple[str, bool] | None:
@@ -187,12 +115,12 @@ def with_helpers(
         fix = f"hand in {graded} with only the .py files it imports, without virtual environments, data or copies of libraries"
         return _alone(source, graded, reason, fix)
     texts: dict[str, str] = {}
+    notices: list[str] = []
     for path in used:
         try:
-            texts[path] = files[path].read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return _alone(source, graded, f"{display}{path} is not UTF-8 text", f"save it as UTF-8, or leave it out if {graded} does not import it")
-        except OSError as exc:
-            return _alone(source, graded, f"{display}{path} could not be read ({exc})", "copy or zip your folder again")
+            texts[path], notice = decode_source(files[path].read(), f"{display}{path}")
+        except (ValueError, OSError) as exc:
+            return _alone(source, graded, str(exc), f"fix that file, or leave it out if {graded} does not import it")
+        notices += [notice] if notice else []
     modules = [ModuleFile(n.name, f"{display}{n.path}", texts[n.path], n.package) for n in named]
-    return replace(source, modules=tuple(modules + _folder_packages(named, display)))
+    return replace(source, modules=tuple(modules + _folder_packages(named, display)), notices=source.notices + tuple(notices))

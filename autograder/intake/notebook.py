@@ -10,7 +10,7 @@ the chunk, so it both runs and is checked for banned APIs.
 
 The file is the student's, so anything in it may be hostile or broken: JSON
 nested past Python's recursion limit, cells that are not objects, a source
-that is a number, text that is not valid Unicode, thousands of stacked
+that is a number, text that is not valid Unicode or holds NUL characters, thousands of stacked
 magics. Each either becomes a `NotebookError` that says what to fix, or is
 read in bounded time. IPython's transformer re-reads a whole cell for every
 piece of IPython syntax in it, which is quadratic, so it gets a budget of
@@ -134,6 +134,8 @@ def code_cells(text: str, display_name: str) -> list[tuple[int, str]]:
             source.encode("utf-8")
         except UnicodeEncodeError:
             raise NotebookError(f"{display_name} cell {number} holds text that is not valid Unicode; {_RESAVE}") from None
+        if "\0" in source:
+            raise NotebookError(f"{display_name} cell {number} holds a NUL character, which Python code cannot; {_RESAVE}")
         if source.strip():
             found.append((number, source))
     return found
