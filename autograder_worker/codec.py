@@ -1,11 +1,18 @@
 """Plain-data encoding of values that cross the process boundary.
 
-A value becomes a JSON tree plus a list of tensors; the tensors travel as one
-`torch.save` blob and are read back with `torch.load(weights_only=True)`, so
-decoding never runs code chosen by the sender. Objects that are not plain
+A value becomes a JSON tree plus a list of tensors. Objects that are not plain
 data (a student's model, say) stay in the worker and cross as handles, and a
 test's function passed to student code crosses as a callback: a number that
 the worker calls back through the trusted side, which runs the function.
+
+The tensors travel as their raw bytes after the JSON header, which describes
+each one (dtype, shape, device, where its bytes lie). No object is rebuilt
+from the bytes and there is no archive, because a format read with a few
+comparisons leaves nothing to exploit: nothing in it can run code or
+inflate, and no shared storage, stride or view lets a forged tensor claim
+more elements than it brought. It is also cheaper: a tensor's bytes are
+copied once into a message and once out of it. Both ends run on one
+machine, so the bytes are in its native order.
 
 The worker runs student code, so its replies are hostile bytes until checked.
 Decoding follows a strict schema with small caps, and every failure is a
@@ -17,27 +24,26 @@ ValueError with the reason:
   than the bytes did;
 - a tree holds only the known tags, dtypes from an allowlist and device
   strings of a known form;
-- the tensor archive must be stored uncompressed (a deflated record could
-  inflate far beyond the frame it came in), with few files;
-- each tensor must be dense and strided, on the cpu, cuda or meta device
-  (meta: device tests run there without a GPU), with a shape that its own
-  storage's bytes back, no two elements in the same place (a stride-0 view
-  of four bytes can claim a shape of 10^12 elements, which any later copy or
-  comparison would try to allocate), and all of them together no larger
-  than MAX_TENSOR_BYTES. These checks read only the metadata: nothing
-  touches a tensor's elements before they pass.
+- the whole tensor table is checked before any tensor is allocated: each
+  shape times its element size must be the byte count given, and each
+  tensor's bytes must start where the previous one's end (rounded up to
+  ALIGN) and the message must end with the last one, so tensors neither
+  overlap nor hide gaps and what decoding allocates is what was received.
+  Meta tensors bring no bytes (device tests run there without a GPU), so
+  their shapes count against MAX_TENSOR_BYTES like everyone else's;
+- a bool tensor may hold only bytes 0 and 1: torch assumes so, and another
+  byte makes a value that is neither true nor false to its kernels;
+- each tensor arrives in a fresh contiguous allocation of its own, so the
+  receiver may write to it without changing another tensor or the message.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
-import struct
-import zipfile
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -55,9 +61,13 @@ MAX_JSON_TOKENS = 200_000
 MAX_TENSORS = 4096
 MAX_TENSOR_DIMS = 64
 MAX_TENSOR_BYTES = 1024 * 1024 * 1024
-"""All tensors of one message together, counted as numel times element size (a view counts whole)."""
-MAX_ARCHIVE_FILES = MAX_TENSORS + 16
-MAX_PICKLE_BYTES = 4 * 1024 * 1024
+"""All tensors of one message together, counted as numel times element size (meta ones too)."""
+ALIGN = 64
+"""Each tensor's bytes start on a multiple of this (a cache line) from the message's start,
+so every element in a message lies on a multiple of its own size."""
+TENSORS = "$tensors"
+"""The header's field that describes the tensors; `unpack` takes it out again."""
+_FIELDS = frozenset({"dtype", "shape", "device", "offset", "nbytes"})
 
 DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
@@ -89,9 +99,8 @@ _DEVICE = re.compile(r"(cpu|cuda|meta)(:[0-9]{1,3})?")
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _OPENING = np.frombuffer(b"[{", dtype=np.uint8)
 
-_END = struct.Struct("<4s4H2LH")
-_ZIP64_LOCATOR = struct.Struct("<4sLQL")
-_ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+_ITEMSIZE = {dtype: torch.empty(0, dtype=dtype).element_size() for dtype in DTYPES.values()}
+_PADDING = bytes(ALIGN)
 
 
 class EncodeError(TypeError):
@@ -113,39 +122,22 @@ def _kind(tensor: torch.Tensor) -> str | None:
     return None
 
 
-def _extent(sizes: tuple[int, ...], strides: tuple[int, ...]) -> int | None:
-    """The largest element index a tensor reaches from its offset, or None if two elements share a place.
-
-    Dimensions of size one or zero reach nothing. The others, taken by
-    increasing stride, must each step past everything the smaller ones reach:
-    a stride-0 (broadcast) dimension, or windows that overlap, fail this.
-    """
-    reach = 0
-    for size, stride in sorted(((s, st) for s, st in zip(sizes, strides) if s > 1), key=lambda pair: pair[1]):
-        if stride <= reach:
-            return None
-        reach += (size - 1) * stride
-    return reach
-
-
 def _sendable(tensor: torch.Tensor) -> torch.Tensor:
-    """`tensor` as the receiver will accept it: detached, dense, and one element per place."""
+    """`tensor` detached, once it is checked to be of a kind that `pack` can describe."""
     kind = _kind(tensor)
     if kind is not None:
         raise EncodeError(f"cannot send a {kind} tensor; send a dense one (`.to_dense()`, `.dequantize()`)")
-    if tensor.dtype not in DTYPES.values():
+    if tensor.dtype not in _ITEMSIZE:
         raise EncodeError(f"cannot send a tensor of dtype {_dtype_name(tensor.dtype)}; use one of {', '.join(DTYPES)}")
-    plain = tensor.detach()
-    if plain.numel() and _extent(tuple(plain.shape), plain.stride()) is None:
-        plain = plain.clone(memory_format=torch.contiguous_format)
-    return plain
+    if tensor.device.type not in DEVICE_TYPES:
+        raise EncodeError(f"cannot send a tensor on the {tensor.device.type} device; use one of {', '.join(DEVICE_TYPES)}")
+    return tensor.detach()
 
 
 def encode(value: Any, tensors: list[torch.Tensor], to_handle: Callable[[Any], Tree] | None) -> Tree:
     """Turn `value` into a JSON tree, appending its tensors to `tensors`.
 
-    A broadcast or overlapping view is sent as a copy of its elements, since
-    the receiver refuses tensors whose elements share memory.
+    A tensor's requires_grad flag travels in the tree: `pack` sends only values.
     """
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -259,15 +251,45 @@ def _decode(tree: Tree, tensors: list[torch.Tensor], from_handle: Callable[[dict
     raise ValueError(f"unknown value tag {str(tag)[:40]!r}")
 
 
+def _align(offset: int) -> int:
+    """The first multiple of ALIGN at or after `offset`."""
+    return -(-offset // ALIGN) * ALIGN
+
+
+def _raw(tensor: torch.Tensor) -> np.ndarray:
+    """The bytes of `tensor`'s elements in row-major order; no copy for a contiguous cpu tensor."""
+    plain = tensor.resolve_conj().resolve_neg().contiguous().to("cpu")
+    return plain.reshape(-1).view(torch.uint8).numpy()
+
+
 def pack(header: dict[str, Any], tensors: list[torch.Tensor]) -> bytes:
-    """One message: 4-byte header length, JSON header, then the tensor blob."""
-    head = json.dumps(header).encode("utf-8")
-    blob = b""
-    if tensors:
-        buffer = io.BytesIO()
-        torch.save(tensors, buffer)
-        blob = buffer.getvalue()
-    return len(head).to_bytes(4, "big") + head + blob
+    """One message: 4-byte header length, JSON header describing the tensors, then their bytes.
+
+    The tensors' bytes are gathered by one join, which is the only copy of a
+    contiguous cpu tensor; a view or a cuda tensor is made contiguous on the
+    cpu first. Meta tensors have no bytes to send.
+    """
+    if TENSORS in header:
+        raise EncodeError(f"a message header cannot have a field {TENSORS!r}: it describes the tensors")
+    if not tensors:
+        head = json.dumps(header).encode("utf-8")
+        return len(head).to_bytes(4, "big") + head
+    table: list[dict[str, Any]] = []
+    chunks: list[bytes | np.ndarray] = []
+    end = 0
+    for tensor in tensors:
+        plain = _sendable(tensor)
+        offset = _align(end)
+        nbytes = 0 if plain.is_meta else plain.numel() * _ITEMSIZE[plain.dtype]
+        table.append({"dtype": _dtype_name(plain.dtype), "shape": list(plain.shape), "device": str(plain.device), "offset": offset, "nbytes": nbytes})
+        if offset > end:
+            chunks.append(_PADDING[: offset - end])
+        if nbytes:
+            chunks.append(_raw(plain))
+        end = offset + nbytes
+    head = json.dumps({**header, TENSORS: table}).encode("utf-8")
+    head += b" " * (-(4 + len(head)) % ALIGN)
+    return b"".join([len(head).to_bytes(4, "big"), head, *chunks])
 
 
 def _check_json_shape(head: bytes) -> None:
@@ -303,88 +325,88 @@ def _load_header(head: bytes) -> dict[str, Any]:
     return header
 
 
-def _check_archive(blob: bytes) -> None:
-    """Refuse a tensor archive with many files or any compressed one, before torch reads it.
+class _Spec(NamedTuple):
+    """One tensor of a message, as its header describes it once checked."""
 
-    torch.save writes a zip of stored (uncompressed) files and always a zip64
-    end record just before the classic one; both are read where Python's
-    zipfile and torch's reader look for them, so both see the same listing.
-    """
-    not_archive = ValueError("tensor blob is not a torch.save archive")
-    if len(blob) < _END.size:
-        raise not_archive
-    end_at = len(blob) - _END.size
-    signature, _, _, _, files, listing_size, _, comment = _END.unpack_from(blob, end_at)
-    if signature != b"PK\x05\x06" or comment:
-        raise not_archive
-    locator_at = end_at - _ZIP64_LOCATOR.size
-    if locator_at >= 0 and blob[locator_at : locator_at + 4] == b"PK\x06\x07":
-        _, _, record_at, _ = _ZIP64_LOCATOR.unpack_from(blob, locator_at)
-        if record_at != locator_at - _ZIP64_END.size or blob[record_at : record_at + 4] != b"PK\x06\x06":
-            raise not_archive
-        *_, files, listing_size, _ = _ZIP64_END.unpack_from(blob, record_at)
-    if files > MAX_ARCHIVE_FILES or listing_size > MAX_ARCHIVE_FILES * 1024:
-        raise ValueError(f"tensor archive holds more than {MAX_ARCHIVE_FILES} files")
-    try:
-        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, struct.error, EOFError) as exc:
-        raise not_archive from exc
-    if len(infos) > MAX_ARCHIVE_FILES:
-        raise ValueError(f"tensor archive holds more than {MAX_ARCHIVE_FILES} files")
-    for info in infos:
-        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-            raise ValueError(f"tensor archive holds a compressed file ({info.filename[:80]!r})")
-        if info.filename.endswith("data.pkl") and info.file_size > MAX_PICKLE_BYTES:
-            raise ValueError("tensor archive's index is larger than allowed")
-    if sum(info.file_size for info in infos) > len(blob):
-        raise ValueError("tensor archive's files are larger than the archive")
+    dtype: torch.dtype
+    shape: tuple[int, ...]
+    device: torch.device
+    offset: int
+    nbytes: int
 
 
-def _tensor_bytes(tensor: torch.Tensor) -> int:
-    """The bytes `tensor` spans, once it is checked to be a dense, non-overlapping view of its own storage."""
-    kind = _kind(tensor)
-    if kind is not None:
-        raise ValueError(f"a {kind} tensor was sent; only dense tensors cross")
-    if tensor.dtype not in DTYPES.values():
-        raise ValueError(f"a tensor of dtype {_dtype_name(tensor.dtype)} was sent")
-    if tensor.device.type not in DEVICE_TYPES:
-        raise ValueError(f"a tensor on the {tensor.device.type} device was sent")
-    if tensor.requires_grad:
-        raise ValueError("a tensor arrived requiring grad; that flag travels in the header")
-    sizes, strides, offset = tuple(tensor.shape), tuple(tensor.stride()), tensor.storage_offset()
-    if len(sizes) > MAX_TENSOR_DIMS:
-        raise ValueError(f"a tensor with {len(sizes)} dimensions was sent")
-    if offset < 0 or min(sizes + strides, default=0) < 0:
-        raise ValueError(f"a tensor with negative sizes, strides or offset was sent: {sizes}, {strides}, {offset}")
-    count = math.prod(sizes)
-    if count == 0:
-        return 0
-    reach = _extent(sizes, strides)
-    if reach is None:
-        raise ValueError(f"a tensor whose elements overlap was sent: shape {sizes}, strides {strides}")
-    itemsize = tensor.element_size()
-    if (offset + reach + 1) * itemsize > tensor.untyped_storage().nbytes():
-        raise ValueError(f"a tensor larger than its storage was sent: shape {sizes}, strides {strides}, offset {offset}")
-    return count * itemsize
+def _cuda_has(device: torch.device) -> bool:
+    return torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
 
 
-def _load_tensors(blob: bytes) -> list[torch.Tensor]:
-    _check_archive(blob)
-    try:
-        loaded = torch.load(io.BytesIO(blob), weights_only=True)
-    except Exception as exc:  # noqa: BLE001  (whatever the bytes make torch raise, they are unreadable)
-        raise ValueError(f"tensor blob could not be read safely ({type(exc).__name__})") from exc
-    if type(loaded) is not list or len(loaded) > MAX_TENSORS or not all(type(t) is torch.Tensor for t in loaded):
-        raise ValueError(f"tensor blob is not a list of at most {MAX_TENSORS} tensors")
-    total = sum(_tensor_bytes(t) for t in loaded)
-    if total > MAX_TENSOR_BYTES:
-        raise ValueError(f"tensors of {total} bytes were sent; at most {MAX_TENSOR_BYTES} cross in one message")
-    return loaded
+def _spec(entry: Any, offset_due: int) -> _Spec:
+    """The tensor that a table entry describes, if it is well formed, fits the caps and starts at `offset_due`."""
+    if type(entry) is not dict or entry.keys() != _FIELDS:
+        raise ValueError(f"its entry must have exactly the fields {', '.join(sorted(_FIELDS))}")
+    name, shape, offset, nbytes = entry["dtype"], entry["shape"], entry["offset"], entry["nbytes"]
+    if not isinstance(name, str) or name not in DTYPES:
+        raise ValueError(f"unknown dtype {str(name)[:40]!r}")
+    dtype, device = DTYPES[name], _device(entry["device"])
+    if device.type == "cuda" and not _cuda_has(device):
+        raise ValueError(f"it was sent from {device}, which this process cannot use")
+    if type(shape) is not list or len(shape) > MAX_TENSOR_DIMS or not all(type(size) is int and size >= 0 for size in shape):
+        raise ValueError(f"its shape must be a list of at most {MAX_TENSOR_DIMS} non-negative integers, not {str(shape)[:80]}")
+    span = _ITEMSIZE[dtype]
+    for size in shape:
+        span *= max(size, 1)
+        if span > MAX_TENSOR_BYTES:
+            raise ValueError(f"its shape {str(shape)[:80]} of {name} spans more than {MAX_TENSOR_BYTES} bytes")
+    due = 0 if device.type == "meta" else math.prod(shape) * _ITEMSIZE[dtype]
+    if type(nbytes) is not int or nbytes != due:
+        raise ValueError(f"{str(nbytes)[:40]} bytes were given for shape {shape} of {name} on {device}, which takes {due}")
+    if type(offset) is not int or offset != offset_due:
+        raise ValueError(f"its bytes must start at offset {offset_due}, not {str(offset)[:40]}")
+    return _Spec(dtype, tuple(shape), device, offset, nbytes)
+
+
+def _check_tensors(table: Any, message: bytes, start: int) -> list[_Spec]:
+    """The tensors of a message whose header ends at `start`, once all of them are checked against the caps and its bytes."""
+    if type(table) is not list or len(table) > MAX_TENSORS:
+        raise ValueError(f"message header's {TENSORS!r} is not a list of at most {MAX_TENSORS} tensors")
+    if table and start % ALIGN:
+        raise ValueError(f"message header does not end on a multiple of {ALIGN} bytes")
+    specs: list[_Spec] = []
+    end = total = 0
+    for number, entry in enumerate(table):
+        try:
+            spec = _spec(entry, _align(end))
+        except ValueError as exc:
+            raise ValueError(f"tensor {number}: {exc}") from None
+        total += math.prod(spec.shape) * _ITEMSIZE[spec.dtype]
+        if total > MAX_TENSOR_BYTES:
+            raise ValueError(f"tensors of more than {MAX_TENSOR_BYTES} bytes were sent; at most {MAX_TENSOR_BYTES} cross in one message")
+        end = spec.offset + spec.nbytes
+        if start + end > len(message):
+            raise ValueError(f"message ends inside the bytes of tensor {number}")
+        if spec.dtype is torch.bool and spec.nbytes and np.frombuffer(message, np.uint8, spec.nbytes, start + spec.offset).max() > 1:
+            raise ValueError(f"tensor {number}: a bool tensor holds a byte other than 0 and 1")
+        specs.append(spec)
+    if start + end != len(message):
+        raise ValueError(f"message has {len(message) - start - end} bytes after {'its last tensor' if table else 'its header'}")
+    return specs
+
+
+def _receive(message: bytes, start: int, spec: _Spec) -> torch.Tensor:
+    """A fresh contiguous tensor holding a checked tensor's bytes, on the device it was sent from."""
+    if spec.device.type == "meta":
+        return torch.empty(spec.shape, dtype=spec.dtype, device="meta")
+    tensor = torch.empty(spec.shape, dtype=spec.dtype)
+    if spec.nbytes:
+        tensor.reshape(-1).view(torch.uint8).numpy()[:] = np.frombuffer(message, np.uint8, spec.nbytes, start + spec.offset)
+    return tensor.to(spec.device) if spec.device.type == "cuda" else tensor
 
 
 def unpack(message: bytes) -> tuple[dict[str, Any], list[torch.Tensor]]:
-    """Read a message made by `pack`; anything else is a ValueError saying what was wrong."""
+    """Read a message made by `pack`; anything else is a ValueError saying what was wrong.
+
+    Every tensor is checked before the first is allocated, so a message
+    refused late costs no more memory than one refused early.
+    """
     if len(message) < 4:
         raise ValueError("message is shorter than its header length")
     size = int.from_bytes(message[:4], "big")
@@ -393,5 +415,5 @@ def unpack(message: bytes) -> tuple[dict[str, Any], list[torch.Tensor]]:
     if 4 + size > len(message):
         raise ValueError("message ends inside its header")
     header = _load_header(message[4 : 4 + size])
-    blob = message[4 + size :]
-    return header, _load_tensors(blob) if blob else []
+    specs = _check_tensors(header.pop(TENSORS, []), message, 4 + size)
+    return header, [_receive(message, 4 + size, spec) for spec in specs]
