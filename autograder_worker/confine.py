@@ -79,11 +79,17 @@ def _write(path: str, text: str) -> None:
 
 def _drop_user(uid: int) -> None:
     """Become `uid`; dumpable again, since a changed uid makes /proc/self root's, and the
-    namespace step must write its own uid map there."""
+    namespace step must write its own uid map there; and set to die with the fork server
+    again, since a change of uid clears that too."""
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    _libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    parent = os.getppid()
+    libc = _libc()
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _enter_namespaces() -> None:

@@ -16,6 +16,7 @@ from autograder.intake.notebook import notebook_chunks
 from autograder.intake.source import Chunk, SubmissionSource
 from autograder.runner.errors import BadResult, CallTimeout, MissingName, StudentException, WorkerDied, WorkerStartFailed
 from autograder.runner.handle import RemoteSubmission
+from autograder.runner.launchers import ForkServerLauncher, ProcessLauncher, bubblewrap_available
 
 from conftest import module_source
 
@@ -190,57 +191,86 @@ def test_notebook_cells_run_on_after_a_failing_cell():
     assert remote.output().strip() == "__main__"
 
 
-def test_a_worker_dies_with_its_grader_process(tmp_path):
+LAUNCHERS = {
+    "fork server": lambda python: ForkServerLauncher(sandbox=False, python=python),
+    "bubblewrap": lambda python: ForkServerLauncher(sandbox=True, required=True, python=python),
+    "process": lambda python: ProcessLauncher(python=python),
+}
+needs_bubblewrap = pytest.mark.skipif(not bubblewrap_available(), reason="bubblewrap (bwrap) is not installed")
+
+
+def launcher_params():
+    return [pytest.param(name, marks=needs_bubblewrap if name == "bubblewrap" else ()) for name in LAUNCHERS]
+
+
+@pytest.mark.parametrize("launcher", launcher_params())
+def test_a_worker_dies_with_its_grader_process(tmp_path, launcher):
     script = tmp_path / "grader.py"
     script.write_text(textwrap.dedent(
-        """
-        import sys, threading
+        f"""
+        import sys, threading, time
         from autograder.config import Limits
         from autograder.intake.source import Chunk, SubmissionSource
         from autograder.runner.handle import RemoteSubmission
-        code = "import os\\ndef spin():\\n    open('pid.tmp', 'w').write(str(os.getpid()))\\n    os.rename('pid.tmp', 'pid')\\n    while True:\\n        pass\\n"
-        remote = RemoteSubmission(SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),)), "m", Limits(call_timeout_s=60))
+        from autograder.runner.launchers import ForkServerLauncher, ProcessLauncher
+        code = "import os, subprocess\\ndef spin():\\n    subprocess.Popen(['sleep', '600'], start_new_session=True)\\n    while True:\\n        pass\\n"
+        launcher = {LAUNCHERS_SOURCE[launcher]}
+        remote = RemoteSubmission(SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),)), "m", Limits(call_timeout_s=60), launcher=launcher)
         threading.Thread(target=remote.spin, daemon=True).start()
-        import os, time
-        pid = ""
-        while not pid:
+        while remote._worker is None:
             time.sleep(0.05)
-            path = remote._worker and os.path.join(remote._worker.root, "work", "pid")
-            pid = open(path).read() if path and os.path.exists(path) else ""
-        print(pid, flush=True)
+        time.sleep(1.0)
+        print(remote._worker.process.pid, *launcher.helpers(), flush=True)
+        import os
         os._exit(0)
         """
     ))
-    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
-    pid = int(completed.stdout.strip())
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    pids = [int(pid) for pid in completed.stdout.split()]
+    assert pids, completed.stderr
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        alive = [pid for pid in pids if _alive(pid)]
+        if not alive:
             return
         time.sleep(0.1)
-    os.kill(pid, 9)
-    pytest.fail("the worker outlived its grader process")
+    for pid in alive:
+        os.kill(pid, 9)
+    pytest.fail(f"processes outlived their grader process: {alive}")
 
 
-def test_the_load_limit_does_not_count_the_workers_start_up(tmp_path, monkeypatch):
+LAUNCHERS_SOURCE = {
+    "fork server": "ForkServerLauncher(sandbox=False)",
+    "bubblewrap": "ForkServerLauncher(sandbox=True, required=True)",
+    "process": "ProcessLauncher()",
+}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("launcher", ["fork server", "process"])
+def test_the_load_limit_does_not_count_the_workers_start_up(tmp_path, launcher):
     slow_python = tmp_path / "slow-python"
     slow_python.write_text(f"#!/bin/sh\nsleep 3\nexec {sys.executable} \"$@\"\n")
     slow_python.chmod(0o755)
-    monkeypatch.setattr("autograder.runner.handle.WORKER_PYTHON", str(slow_python))
-    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", Limits(load_timeout_s=1, call_timeout_s=1)) as remote:
+    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", Limits(load_timeout_s=1, call_timeout_s=1), launcher=LAUNCHERS[launcher](str(slow_python))) as remote:
         assert remote.f() == 2
     assert remote.events == ()
 
 
-def test_a_worker_that_cannot_start_fails_calls_with_a_grader_side_reason(tmp_path, monkeypatch):
+@pytest.mark.parametrize("launcher", ["fork server", "process"])
+def test_a_worker_that_cannot_start_fails_calls_with_a_grader_side_reason(tmp_path, launcher):
     broken_python = tmp_path / "broken-python"
     broken_python.write_text("#!/bin/sh\necho 'ImportError: torch is not installed' >&2\nexit 1\n")
     broken_python.chmod(0o755)
-    monkeypatch.setattr("autograder.runner.handle.WORKER_PYTHON", str(broken_python))
-    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", LIMITS) as remote:
-        with pytest.raises(WorkerStartFailed, match=r"could not start a worker process for your code \(ImportError: torch is not installed\)"):
+    with RemoteSubmission(module_source("def f():\n    return 2\n"), "m", LIMITS, launcher=LAUNCHERS[launcher](str(broken_python))) as remote:
+        with pytest.raises(WorkerStartFailed, match=r"could not start a worker process for your code \(.*ImportError: torch is not installed\)"):
             remote.f()
         with pytest.raises(WorkerStartFailed, match="not run: the grader could not start"):
             remote.g()

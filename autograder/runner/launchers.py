@@ -61,6 +61,10 @@ class WorkerProcess(Protocol):
     replies: int
     output: io.BufferedReader
 
+    @property
+    def pid(self) -> int:
+        """The process to watch from this one (its id as this process's namespace numbers it)."""
+
     def kill(self) -> None: ...
 
     def wait(self, timeout: float | None = None) -> int | None:
@@ -127,6 +131,10 @@ class _Popened:
     replies: int
     output: io.BufferedReader
 
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
     def kill(self) -> None:
         if self.process.poll() is None:
             try:
@@ -184,12 +192,21 @@ class ProcessLauncher:
 @dataclass
 class _Forked:
     launcher: "ForkServerLauncher"
-    pid: int
+    server_pid: int
     pidfd: int
     requests: int
     replies: int
     output: io.BufferedReader
     status: int | None = None
+
+    @property
+    def pid(self) -> int:
+        """Read from the pidfd: the server numbers its children in its own PID namespace."""
+        with open(f"/proc/self/fdinfo/{self.pidfd}") as info:
+            for line in info:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+        return -1
 
     def kill(self) -> None:
         if self.status is None:
@@ -200,7 +217,7 @@ class _Forked:
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.status is None:
-            raw = self.launcher.exit_status(self.pid, None if timeout is None else time.monotonic() + timeout)
+            raw = self.launcher.exit_status(self.server_pid, None if timeout is None else time.monotonic() + timeout)
             if raw is not None:
                 self.status = -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
         return self.status
