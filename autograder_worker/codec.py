@@ -256,10 +256,10 @@ def _align(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
-def _raw(tensor: torch.Tensor) -> np.ndarray:
+def _raw(tensor: torch.Tensor) -> memoryview:
     """The bytes of `tensor`'s elements in row-major order; no copy for a contiguous cpu tensor."""
     plain = tensor.resolve_conj().resolve_neg().contiguous().to("cpu")
-    return plain.reshape(-1).view(torch.uint8).numpy()
+    return plain.reshape(-1).view(torch.uint8).numpy().data
 
 
 def pack(header: dict[str, Any], tensors: list[torch.Tensor]) -> bytes:
@@ -275,7 +275,7 @@ def pack(header: dict[str, Any], tensors: list[torch.Tensor]) -> bytes:
         head = json.dumps(header).encode("utf-8")
         return len(head).to_bytes(4, "big") + head
     table: list[dict[str, Any]] = []
-    chunks: list[bytes | np.ndarray] = []
+    chunks: list[bytes | memoryview] = []
     end = 0
     for tensor in tensors:
         plain = _sendable(tensor)

@@ -100,7 +100,7 @@ def test_received_tensors_can_be_written_without_touching_each_other_or_the_mess
     block = torch.zeros(3, 4)
     tree = codec.encode({"a": block, "b": block}, tensors := [], None)
     message = codec.pack({"value": tree}, tensors)
-    kept = bytes(message)
+    kept = bytearray(message)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         header, back = codec.unpack(message)
