@@ -7,11 +7,13 @@ import them.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +23,24 @@ from autograder.grading import processes
 from autograder.grading.supervisor import Budget, Failed, Incomplete, Pool
 
 ROOMY = Budget(wall_s=60, cpu_s=60, memory_bytes=8 * 2**30)
+
+
+@dataclass
+class Plain:
+    """Work that keeps no helper process, and leaves a mark when told to stop, if given where."""
+
+    function: Callable[[tuple[str, str]], str]
+    closed: str = ""
+
+    def __call__(self, task: tuple[str, str]) -> str:
+        return self.function(task)
+
+    def helpers(self) -> set[int]:
+        return set()
+
+    def close(self) -> None:
+        if self.closed:
+            Path(self.closed).write_text(str(os.getpid()))
 
 
 def _work(task: tuple[str, str]) -> str:
@@ -64,8 +84,12 @@ def _work(task: tuple[str, str]) -> str:
     raise AssertionError(kind)
 
 
-def _setup() -> Callable[[tuple[str, str]], str]:
-    return _work
+def _setup() -> Plain:
+    return Plain(_work)
+
+
+def _marking_setup(closed: str) -> Plain:
+    return Plain(_work, closed)
 
 
 def run(tasks: list[tuple[str, str]], budget: Budget = ROOMY, jobs: int = 2) -> list[str | Failed]:
@@ -118,6 +142,13 @@ def test_a_task_over_its_memory_budget_fails_alone():
     assert outcomes[1] == "graded hal"
 
 
+def test_graders_told_to_stop_release_what_they_hold(tmp_path):
+    closed = tmp_path / "closed"
+    outcomes = list(Pool(functools.partial(_marking_setup, str(closed)), 1, ROOMY).run([("ok", "ivy")]))
+    assert outcomes == [(0, "graded ivy")]
+    assert closed.read_text().isdigit() and int(closed.read_text()) != os.getpid()
+
+
 @pytest.mark.skipif(not processes.LINUX, reason="orphans are adopted by a child subreaper on Linux only")
 def test_processes_left_behind_are_killed_before_the_next_task():
     assert run([("leave-daemon", ""), ("children", "")], jobs=1) == ["left a process behind", "0"]
@@ -148,8 +179,8 @@ def _signal_parent(task: tuple[str, str]) -> str:
     return "sent"
 
 
-def _signal_parent_setup() -> Callable[[tuple[str, str]], str]:
-    return _signal_parent
+def _signal_parent_setup() -> Plain:
+    return Plain(_signal_parent)
 
 
 @pytest.mark.skipif(not processes.LINUX, reason="the sender of a signal is known on Linux only")
@@ -192,8 +223,8 @@ def _kill_own_group(task: tuple[str, str]) -> str:
     return "unreachable"
 
 
-def _kill_own_group_setup() -> Callable[[tuple[str, str]], str]:
-    return _kill_own_group
+def _kill_own_group_setup() -> Plain:
+    return Plain(_kill_own_group)
 
 
 def _orphan_then_die(task: tuple[str, str]) -> str:
@@ -207,8 +238,8 @@ def _orphan_then_die(task: tuple[str, str]) -> str:
     return "unreachable"
 
 
-def _orphan_then_die_setup() -> Callable[[tuple[str, str]], str]:
-    return _orphan_then_die
+def _orphan_then_die_setup() -> Plain:
+    return Plain(_orphan_then_die)
 
 
 def _run_shielded(tmp_path: Path, setup: str, check_pid: bool) -> list[str]:

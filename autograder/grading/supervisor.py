@@ -31,6 +31,8 @@ R = TypeVar("R")
 T_contra = TypeVar("T_contra", contravariant=True)
 R_co = TypeVar("R_co", covariant=True)
 STARTUP_TIMEOUT_S = 300.0
+STOP_GRACE_S = 10.0
+"""How long idle graders get, once told to stop, to clean up (their fork server, their files) before they are killed."""
 MAX_START_FAILURES = 3
 POLL_S = 0.2
 
@@ -67,6 +69,13 @@ def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
     processes.become_subreaper()
     work = setup()
     conn.send(("ready", None))
+    try:
+        _tasks(conn, work)
+    finally:
+        work.close()
+
+
+def _tasks(conn: Connection, work: Work[Any, Any]) -> None:
     while True:
         try:
             task = conn.recv()
@@ -85,12 +94,15 @@ def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
 
 
 class Work(Protocol[T_contra, R_co]):
-    """What a grader process does with each task, and the helper processes it keeps running
-    between tasks (a fork server), which the cleanup after each task must spare."""
+    """What a grader process does with each task, the helper processes it keeps running
+    between tasks (a fork server), which the cleanup after each task must spare, and what
+    it releases when told to stop (a grader killed over budget releases nothing)."""
 
     def __call__(self, task: T_contra) -> R_co: ...
 
     def helpers(self) -> set[int]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -161,13 +173,21 @@ class Pool(Generic[T, R]):
                 while len(self._graders) < min(self.jobs, left):
                     self._start()
         finally:
-            for grader in list(self._graders):
-                if grader.process.is_alive() and grader.task is None:
-                    try:
-                        grader.conn.send(None)
-                    except OSError:
-                        pass
-                self._retire(grader)
+            self._stop_all()
+
+    def _stop_all(self) -> None:
+        """Tell idle graders to stop and give them a moment to clean up; kill the others, and the late."""
+        for grader in self._graders:
+            if grader.process.is_alive() and grader.task is None and grader.ready:
+                try:
+                    grader.conn.send(None)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + STOP_GRACE_S
+        for grader in list(self._graders):
+            if grader.task is None and grader.ready:
+                grader.process.join(max(0.0, deadline - time.monotonic()))
+            self._retire(grader)
 
     def _assign(self, queue: deque[_Task[T]], retries: deque[_Task[T]]) -> None:
         """Give work to idle graders; a task tried before goes only to a grader that has not graded yet."""
