@@ -183,7 +183,10 @@ def _inflate(handle: BinaryIO, member: zipfile.ZipInfo, shown: str) -> bytes:
     out = bytearray()
     for chunk in chunks:
         while not decompressor.eof:
-            out += decompressor.decompress(chunk, member.file_size + 1 - len(out))
+            try:
+                out += decompressor.decompress(chunk, member.file_size + 1 - len(out))
+            except (OSError, EOFError, lzma.LZMAError) as exc:  # bz2 says OSError of data it cannot read
+                raise zipfile.BadZipFile(str(exc)) from None
             chunk = b""
             if len(out) > member.file_size:
                 raise OSError(f"{shown} inflates to more than the {member.file_size} bytes its header declares; {REZIP}")

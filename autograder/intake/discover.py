@@ -44,7 +44,7 @@ from autograder.intake.students import clash_key, name_problem, printable
 from autograder.intake.tree import Tree, folder_tree
 
 MAX_RANKED_BYTES = 256 * MB
-MAX_NOTICED = 5
+MAX_NOTICED = 10
 """Files passed over that a notice names one by one; the rest are counted."""
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 _DEFINES = r"^[ \t]*(?:def|class)[ \t]+{name}\b|^[ \t]*{name}[ \t]*=|^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t].*\b{name}\b"

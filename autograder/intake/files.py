@@ -8,7 +8,8 @@ without following a final link and without waiting for a writer
 (O_NOFOLLOW | O_NONBLOCK), checks that what it opened is a regular file
 and, when told, the very file that was listed (same device and inode, so a
 folder swapped for a link after listing is caught too), and reads at most
-`limit` bytes and one more, so a file that grew is refused, not read whole.
+`limit` bytes and one more, so a file that grew is refused, not read whole,
+and a small file costs its own size, not the bound.
 
 Every failure is an `OSError` whose text names the file and says what to do.
 """
@@ -24,6 +25,7 @@ from typing import BinaryIO
 MB = 2**20
 MAX_SOURCE_BYTES = 20 * MB
 """The largest file intake reads: far more than any student writes, little enough to hold in memory."""
+READ_CHUNK = 2**20
 
 
 def too_large(name: str, limit: int) -> OSError:
@@ -51,12 +53,17 @@ def open_regular(path: Path, name: str, identity: tuple[int, int] | None = None)
 
 def read_bounded(handle: BinaryIO, name: str, limit: int) -> bytes:
     """All of an open file, refused without reading it when it is larger than `limit` bytes."""
-    if os.fstat(handle.fileno()).st_size > limit:
+    size = os.fstat(handle.fileno()).st_size
+    if size > limit:
         raise too_large(name, limit)
-    data = handle.read(limit + 1)
-    if len(data) > limit:
+    parts = [handle.read(size + 1)]
+    total = len(parts[0])
+    while parts[-1] and total <= limit:  # a file that grew since it was listed is read on, only to the bound
+        parts.append(handle.read(min(READ_CHUNK, limit + 1 - total)))
+        total += len(parts[-1])
+    if total > limit:
         raise too_large(name, limit)
-    return data
+    return b"".join(parts)
 
 
 def read_regular(path: Path, name: str, limit: int, identity: tuple[int, int] | None = None) -> bytes:

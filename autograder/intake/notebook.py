@@ -135,7 +135,7 @@ def code_cells(text: str, display_name: str) -> list[tuple[int, str]]:
         except UnicodeEncodeError:
             raise NotebookError(f"{display_name} cell {number} holds text that is not valid Unicode; {_RESAVE}") from None
         if "\0" in source:
-            raise NotebookError(f"{display_name} cell {number} holds a NUL character, which Python code cannot; {_RESAVE}")
+            raise NotebookError(f"{display_name} cell {number} holds a NUL character, which Python code cannot contain; {_RESAVE}")
         if source.strip():
             found.append((number, source))
     return found

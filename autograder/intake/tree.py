@@ -68,6 +68,14 @@ def ignored(part: str) -> bool:
     return part in IGNORED_FOLDERS or part.startswith(".")
 
 
+def _points_to_folder(link: os.DirEntry[str]) -> bool:
+    """Whether a link leads to a folder: followed only to look, and a loop or a dangling link is no folder."""
+    try:
+        return link.is_dir()
+    except OSError:
+        return False
+
+
 def _listed(folder: Path) -> list[os.DirEntry[str]] | str:
     """The entries of `folder`, or why it cannot be listed."""
     try:
@@ -101,7 +109,7 @@ def folder_tree(folder: Path, display: str = "") -> Tree:
             if entry.is_symlink():
                 if is_source:
                     left_out[path] = LINK
-                elif entry.is_dir():  # follows the link only to see where it points; a loop is no folder
+                elif _points_to_folder(entry):
                     left_out[f"{path}/"] = LINKED_FOLDER
             elif entry.is_dir(follow_symlinks=False):
                 if depth < MAX_DEPTH:
