@@ -30,13 +30,12 @@ import os
 import re
 import stat
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Mapping
 
 from autograder.intake.archive import open_zip, zip_tree
 from autograder.intake.encoding import decode_notebook, decode_source
-from autograder.intake.files import MAX_SOURCE_BYTES, MB, open_regular, read_bounded, read_regular
+from autograder.intake.files import MAX_SOURCE_BYTES, MB, open_regular, read_bounded
 from autograder.intake.modules import with_helpers
 from autograder.intake.notebook import NotebookError, code_cells, notebook_chunks
 from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
@@ -148,14 +147,14 @@ def _choose(candidates: Mapping[str, tuple[Callable[[], bytes], float, int]], mo
 
 
 def choose_file(folder: Path, files: list[Path], module: str, exercises: tuple[str, ...]) -> Path:
-    """The file among `files` (inside `folder`) that holds the student's work."""
+    """The file among `files` (inside `folder`) that holds the student's work.
+
+    For `autograder check`, on the student's own machine and files they
+    named, so links are followed there as the student's Python follows them.
+    """
     by_name = {printable(p.relative_to(folder).as_posix()): p for p in files}
     sizes = {name: p.stat().st_size for name, p in by_name.items()}
-    candidates = {
-        name: (partial(read_regular, p, name, MAX_SOURCE_BYTES), p.stat().st_mtime, sizes[name])
-        for name, p in by_name.items()
-        if sizes[name] <= MAX_SOURCE_BYTES
-    }
+    candidates = {name: (p.read_bytes, p.stat().st_mtime, sizes[name]) for name, p in by_name.items() if sizes[name] <= MAX_SOURCE_BYTES}
     return by_name[_choose(candidates, module, exercises, f"{printable(folder.name)}/")]
 
 
