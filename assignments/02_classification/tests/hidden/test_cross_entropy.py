@@ -14,11 +14,10 @@ MEAN_HINT = "the loss is the mean over the batch of -sum_k t_k log softmax(z)_k 
 SOFT_HINT = "for (N, C) float targets, the loss is -(targets * log_softmax(logits)).sum(dim=1).mean()"
 
 
-def _case(n, c, dtype, seed):
-    generator = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, c, generator=generator, dtype=dtype) * 2
-    indices = torch.randint(0, c, (n,), generator=generator)
-    soft = torch.rand(n, c, generator=generator, dtype=dtype) + 0.05
+def _case(n, c, dtype, rng):
+    logits = torch.randn(n, c, generator=rng, dtype=dtype) * 2
+    indices = torch.randint(0, c, (n,), generator=rng)
+    soft = torch.rand(n, c, generator=rng, dtype=dtype) + 0.05
     return logits, indices, soft / soft.sum(dim=1, keepdim=True)
 
 
@@ -37,23 +36,23 @@ def _check(submission, logits, targets, inputs, hint):
 @graded("cross_entropy", "class-index targets, shape ({n}, {c}), {dtype}")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("n,c", [(1, 2), (5, 3), (32, 10)])
-def test_cross_entropy_indices(submission, n, c, dtype):
-    logits, indices, _ = _case(n, c, dtype, seed=n * c)
+def test_cross_entropy_indices(submission, rng, n, c, dtype):
+    logits, indices, _ = _case(n, c, dtype, rng)
     _check(submission, logits, indices, f"random logits ({n}, {c}) {dtype}, int64 class indices", MEAN_HINT)
 
 
 @graded("cross_entropy", "one-hot targets, shape ({n}, {c})")
 @pytest.mark.parametrize("n,c", [(4, 3), (16, 5)])
-def test_cross_entropy_one_hot(submission, n, c):
-    logits, indices, _ = _case(n, c, torch.float64, seed=100 + n)
+def test_cross_entropy_one_hot(submission, rng, n, c):
+    logits, indices, _ = _case(n, c, torch.float64, rng)
     one_hot = F.one_hot(indices, c).to(torch.float64)
     _check(submission, logits, one_hot, f"random logits ({n}, {c}), one-hot float targets ({n}, {c})", SOFT_HINT)
 
 
 @graded("cross_entropy", "soft (probability) targets, {dtype}")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_cross_entropy_soft(submission, dtype):
-    logits, _, soft = _case(6, 4, dtype, seed=7)
+def test_cross_entropy_soft(submission, rng, dtype):
+    logits, _, soft = _case(6, 4, dtype, rng)
     _check(submission, logits, soft, f"random logits (6, 4) {dtype}, rows of target probabilities", SOFT_HINT)
 
 
@@ -84,8 +83,8 @@ def test_cross_entropy_large_logits(submission, kind):
 
 
 @graded("cross_entropy", "returns a 0-dim tensor")
-def test_cross_entropy_scalar(submission):
-    logits, indices, _ = _case(3, 4, torch.float32, seed=11)
+def test_cross_entropy_scalar(submission, rng):
+    logits, indices, _ = _case(3, 4, torch.float32, rng)
     got = submission.cross_entropy(logits, indices)
     inputs = "logits (3, 4), targets (3,)"
     check.shape(got, (), what="cross_entropy(logits, targets)", inputs=inputs, hint="reduce to a single number with .mean(); do not call .item()")
@@ -94,8 +93,8 @@ def test_cross_entropy_scalar(submission):
 
 @graded("cross_entropy", "keeps the {dtype} dtype")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_cross_entropy_dtype(submission, dtype):
-    logits, indices, _ = _case(3, 4, dtype, seed=12)
+def test_cross_entropy_dtype(submission, rng, dtype):
+    logits, indices, _ = _case(3, 4, dtype, rng)
     got = submission.cross_entropy(logits, indices)
     inputs = f"logits (3, 4) {dtype}, int64 targets"
     check.close(got, F.cross_entropy(logits, indices), what="cross_entropy(logits, targets)", inputs=inputs, rtol=1e-5, atol=1e-7, hint=MEAN_HINT)
@@ -103,8 +102,8 @@ def test_cross_entropy_dtype(submission, dtype):
 
 
 @graded("cross_entropy", "stays on the input's device")
-def test_cross_entropy_device(submission, device):
-    logits, indices, _ = _case(3, 4, torch.float32, seed=13)
+def test_cross_entropy_device(submission, rng, device):
+    logits, indices, _ = _case(3, 4, torch.float32, rng)
     check.on_device(
         device,
         submission.cross_entropy,

@@ -1,4 +1,5 @@
-"""A forward hook that tells the hidden tests how the student's code calls a known-good model.
+"""A forward hook that tells the hidden tests how the student's code calls a known-good model,
+and new seeds from a test's `rng` for the helpers that take one.
 
 The hook is a function of the test, registered on the model in the worker:
 every `model(x)` in the student's code calls it back, with copies of the
@@ -46,3 +47,9 @@ def model_calls() -> Callable[..., list[ModelCall]]:
         return calls
 
     return record
+
+
+@pytest.fixture
+def draw_seed(rng: torch.Generator) -> Callable[[], int]:
+    """draw_seed() -> a new seed from the test's `rng`, for the helpers that take one (`known`, `blobs`)."""
+    return lambda: int(torch.randint(0, 2**62, (), generator=rng))

@@ -9,20 +9,30 @@ SIZES = [(3, 5, 2), (10, 32, 7)]
 FORWARD_HINT = "forward returns linear2(activation(linear1(x))): raw scores, with no activation or softmax on the output"
 
 
-def _weights(d, h, c, seed, dtype=torch.float32):
+def _weights(d, h, c, rng, dtype=torch.float32):
     """Weights under the exercise's names; linear2's bias is shifted down so that many scores are negative."""
-    generator = torch.Generator().manual_seed(seed)
     return {
-        "linear1.weight": torch.randn(h, d, generator=generator, dtype=dtype),
-        "linear1.bias": torch.randn(h, generator=generator, dtype=dtype),
-        "linear2.weight": torch.randn(c, h, generator=generator, dtype=dtype) / h**0.5,
-        "linear2.bias": torch.randn(c, generator=generator, dtype=dtype) - 1.0,
+        "linear1.weight": torch.randn(h, d, generator=rng, dtype=dtype),
+        "linear1.bias": torch.randn(h, generator=rng, dtype=dtype),
+        "linear2.weight": torch.randn(c, h, generator=rng, dtype=dtype) / h**0.5,
+        "linear2.bias": torch.randn(c, generator=rng, dtype=dtype) - 1.0,
     }
 
 
 def _scores(w, x):
     hidden = torch.relu(x @ w["linear1.weight"].T + w["linear1.bias"])
     return hidden @ w["linear2.weight"].T + w["linear2.bias"]
+
+
+def _signed_case(d, h, c, rng, rows=None, n=0, dtype=torch.float32):
+    """Weights and inputs (`rows`, or n random rows) whose scores have both signs, drawn again until
+    they do: an activation on the output then always changes some score."""
+    while True:
+        weights = _weights(d, h, c, rng, dtype)
+        x = torch.randn(n, d, generator=rng, dtype=dtype) if rows is None else rows
+        scores = _scores(weights, x)
+        if bool((scores < 0).any()) and bool((scores > 0).any()):
+            return weights, x
 
 
 def _shapes(d, h, c):
@@ -41,40 +51,35 @@ def test_mlp_layer_sizes(submission, sizes):
 
 
 @graded("MLP", "state_dict() holds the four parameters of MLP(4, 6, 3) and loads given weights", points=1)
-def test_mlp_state_dict(submission):
+def test_mlp_state_dict(submission, rng):
     net = submission.MLP(4, 6, 3)
     check.models.parameter_shapes(net.state_dict(), _shapes(4, 6, 3), what="MLP(4, 6, 3).state_dict()")
-    weights = _weights(4, 6, 3, seed=11)
+    weights = _weights(4, 6, 3, rng)
     net.load_state_dict(weights)
     check.models.same_parameters(net.state_dict(), weights, what="MLP(4, 6, 3).state_dict() after load_state_dict", rtol=0, atol=0)
 
 
 @graded("MLP", "forward gives the raw scores of MLP{sizes} for given weights", points=1)
 @pytest.mark.parametrize("sizes", SIZES)
-def test_mlp_forward(submission, sizes):
+def test_mlp_forward(submission, rng, sizes):
     d, h, c = sizes
-    weights = _weights(d, h, c, seed=d + h + c)
-    x = torch.randn(9, d, generator=torch.Generator().manual_seed(d))
+    weights, x = _signed_case(d, h, c, rng, n=9)
     net = submission.MLP(d, h, c)
     net.load_state_dict(weights)
-    expected = _scores(weights, x)
-    assert bool((expected < 0).any()) and bool((expected > 0).any()), "the test's weights must give scores of both signs"
-    check.close(net(x), expected, what=f"MLP{sizes}(x)", inputs=f"given weights, random x of shape (9, {d})", rtol=1e-5, atol=1e-6, hint=FORWARD_HINT)
+    check.close(net(x), _scores(weights, x), what=f"MLP{sizes}(x)", inputs=f"given weights, random x of shape (9, {d})", rtol=1e-5, atol=1e-6, hint=FORWARD_HINT)
 
 
 @graded("MLP", "a batch of one row gives one row of scores", points=0.5)
-def test_mlp_single_row(submission):
-    weights = _weights(3, 5, 2, seed=21)
-    x = torch.tensor([[0.5, -1.0, 2.0]])
+def test_mlp_single_row(submission, rng):
+    weights, x = _signed_case(3, 5, 2, rng, rows=torch.tensor([[0.5, -1.0, 2.0]]))
     net = submission.MLP(3, 5, 2)
     net.load_state_dict(weights)
     check.close(net(x), _scores(weights, x), what="MLP(3, 5, 2)(x)", inputs="x = [[0.5, -1, 2]]", rtol=1e-5, atol=1e-6, hint=FORWARD_HINT)
 
 
 @graded("MLP", "a float64 model computes in float64", points=0.5)
-def test_mlp_float64(submission):
-    weights = _weights(3, 5, 2, seed=31, dtype=torch.float64)
-    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(31), dtype=torch.float64)
+def test_mlp_float64(submission, rng):
+    weights, x = _signed_case(3, 5, 2, rng, n=6, dtype=torch.float64)
     net = submission.MLP(3, 5, 2)
     net.double()
     net.load_state_dict(weights)
@@ -85,9 +90,8 @@ def test_mlp_float64(submission):
 
 
 @graded("MLP", "moves to another device with .to() and computes there", points=0.5)
-def test_mlp_device(submission, device):
-    weights = _weights(3, 5, 2, seed=41)
-    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(41))
+def test_mlp_device(submission, rng, device):
+    weights, x = _signed_case(3, 5, 2, rng, n=4)
     net = submission.MLP(3, 5, 2)
     net.load_state_dict(weights)
 

@@ -12,27 +12,40 @@ import torch
 from autograder.testing import check, graded
 
 DROPOUT_LAYERS = (("Linear", 2, 32), ("ReLU",), ("Dropout", 0.5), ("Linear", 32, 4))
+PLAIN_LAYERS = (("Linear", 2, 16), ("ReLU",), ("Linear", 16, 4))
+"""The 2-16-4 network of the conftest's `known` default."""
 EVAL_HINT = "call model.eval() before computing the scores, so that dropout is switched off"
 GRAPH_HINT = "compute the scores under torch.no_grad() (or torch.inference_mode()): no backward pass follows, so no graph is needed"
 MODE_HINT = "remember was_training = model.training, call model.eval(), and restore it with model.train(was_training)"
 
 
-def _points(n, seed):
-    return 2.5 * torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
+def _case(known, classes, draw_seed, rng, n, layers=DROPOUT_LAYERS, double=False, varied=True):
+    """A known model (the student's side), n random points it classifies clearly, and their classes.
 
-
-def _varied(expected):
-    assert len(expected.unique()) > 1, "the test's model must predict more than one class"
-    return expected
+    Drawn again until there are n such points and, where `varied`, more than
+    one class among them: a predict that returns one class for every row
+    must not pass.
+    """
+    while True:
+        local, model = known(layers, seed=draw_seed())
+        points = 2.5 * torch.randn(n + 10, 2, generator=rng)
+        if double:
+            local.double()
+            points = points.double()
+        X, expected = classes(local, points)
+        X, expected = X[:n], expected[:n]
+        if len(X) == n and (not varied or len(expected.unique()) > 1):
+            if double:
+                model.double()
+            return model, X, expected
 
 
 @graded("predict", "predicts in eval mode: dropout is off", points=1)
-def test_predict_eval_mode(submission, known, classes):
-    local, model = known(DROPOUT_LAYERS, seed=30)
-    X, expected = classes(local, _points(64, seed=30))
+def test_predict_eval_mode(submission, known, classes, draw_seed, rng):
+    model, X, expected = _case(known, classes, draw_seed, rng, 64)
     check.close(
         submission.predict(model, X),
-        _varied(expected),
+        expected,
         what="predict(model, X)",
         inputs="a model in training mode with a Dropout(0.5) layer, 64 random points",
         rtol=0,
@@ -41,22 +54,21 @@ def test_predict_eval_mode(submission, known, classes):
     )
 
 
-def _hooked_predict(submission, known, classes, model_calls, seed, modes=False):
+def _hooked_predict(submission, known, classes, model_calls, draw_seed, rng, modes=False):
     """predict on a Dropout model in training mode with a forward hook: checks its classes, returns the calls the hook saw."""
-    local, model = known(DROPOUT_LAYERS, seed=seed)
+    model, X, expected = _case(known, classes, draw_seed, rng, 16)
     calls = model_calls(model, modes=modes)
-    X, expected = classes(local, _points(16, seed=seed))
     inputs = "a model in training mode with a Dropout(0.5) layer and a forward hook, 16 random points"
     hint = "return the argmax over the classes (dim=1) of the scores computed in eval mode"
-    check.close(submission.predict(model, X), _varied(expected), what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=hint)
+    check.close(submission.predict(model, X), expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=hint)
     # Only train_classifier must call model(x): a predict that calls model.forward(X)
     # shows the hook nothing, and is judged by its result alone.
     return calls, inputs
 
 
 @graded("predict", "runs the model without building a graph", points=1)
-def test_predict_builds_no_graph(submission, known, classes, model_calls):
-    calls, inputs = _hooked_predict(submission, known, classes, model_calls, seed=35)
+def test_predict_builds_no_graph(submission, known, classes, model_calls, draw_seed, rng):
+    calls, inputs = _hooked_predict(submission, known, classes, model_calls, draw_seed, rng)
     check.close(
         sum(call.builds_graph for call in calls),
         0,
@@ -69,8 +81,8 @@ def test_predict_builds_no_graph(submission, known, classes, model_calls):
 
 
 @graded("predict", "the model is in eval mode when predict calls it", points=0.5)
-def test_predict_calls_the_model_in_eval_mode(submission, known, classes, model_calls):
-    calls, inputs = _hooked_predict(submission, known, classes, model_calls, seed=36, modes=True)
+def test_predict_calls_the_model_in_eval_mode(submission, known, classes, model_calls, draw_seed, rng):
+    calls, inputs = _hooked_predict(submission, known, classes, model_calls, draw_seed, rng, modes=True)
     check.close(
         sum(call.training is not False for call in calls),
         0,
@@ -84,22 +96,19 @@ def test_predict_calls_the_model_in_eval_mode(submission, known, classes, model_
 
 @graded("predict", "leaves a model in {mode} mode in {mode} mode", points=0.5)
 @pytest.mark.parametrize("mode", ["training", "eval"])
-def test_predict_restores_mode(submission, known, classes, mode):
-    local, model = known(DROPOUT_LAYERS, seed=31)
+def test_predict_restores_mode(submission, known, classes, draw_seed, rng, mode):
+    model, X, expected = _case(known, classes, draw_seed, rng, 20)
     if mode == "eval":
         model.eval()
-    X, expected = classes(local, _points(20, seed=31))
     inputs = f"a model with a Dropout(0.5) layer, in {mode} mode, 20 random points"
-    check.close(submission.predict(model, X), _varied(expected), what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=EVAL_HINT)
+    check.close(submission.predict(model, X), expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint=EVAL_HINT)
     check.models.training_mode(model.training, mode == "training", what="the model after predict(model, X)", inputs=inputs, hint=MODE_HINT)
 
 
 @graded("predict", "int64 class indices of shape (N,), without a graph, for N={n}", points=0.5)
 @pytest.mark.parametrize("n", [1, 50])
-def test_predict_shape_and_dtype(submission, known, classes, n):
-    local, model = known(seed=32)
-    X, expected = classes(local, _points(n + 10, seed=n))
-    X, expected = X[:n], expected[:n]
+def test_predict_shape_and_dtype(submission, known, classes, draw_seed, rng, n):
+    model, X, expected = _case(known, classes, draw_seed, rng, n, PLAIN_LAYERS, varied=False)
     got = submission.predict(model, X)
     inputs = f"a 2-16-4 network, X of shape ({n}, 2)"
     check.shape(got, (n,), what="predict(model, X)", inputs=inputs, hint="return the argmax over the classes (dim=1), one index per row")
@@ -114,22 +123,18 @@ def test_predict_shape_and_dtype(submission, known, classes, n):
 
 
 @graded("predict", "a float64 model and float64 points", points=0.5)
-def test_predict_float64(submission, known, classes):
-    local, model = known(seed=33)
-    local.double()
-    model.double()
-    X, expected = classes(local, _points(30, seed=33).double())
+def test_predict_float64(submission, known, classes, draw_seed, rng):
+    model, X, expected = _case(known, classes, draw_seed, rng, 30, PLAIN_LAYERS, double=True)
     inputs = "model.double(), float64 X of shape (30, 2)"
-    check.close(submission.predict(model, X), _varied(expected), what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint="do not convert X: the model computes in its own dtype")
+    check.close(submission.predict(model, X), expected, what="predict(model, X)", inputs=inputs, rtol=0, atol=0, hint="do not convert X: the model computes in its own dtype")
 
 
 @graded("predict", "returns its indices on X's device", points=0.5)
-def test_predict_device(submission, known, classes, device):
-    local, model = known(seed=34)
-    X, expected = classes(local, _points(12, seed=34))
+def test_predict_device(submission, known, classes, draw_seed, rng, device):
+    model, X, expected = _case(known, classes, draw_seed, rng, 12, PLAIN_LAYERS)
 
     def on_x_device(X):
         model.to(X.device)
         return submission.predict(model, X)
 
-    check.on_device(device, on_x_device, (X,), _varied(expected), what="predict(model, X)", inputs="the model and X (12 points) on the same device", rtol=0, atol=0)
+    check.on_device(device, on_x_device, (X,), expected, what="predict(model, X)", inputs="the model and X (12 points) on the same device", rtol=0, atol=0)

@@ -13,6 +13,11 @@ learns.
 A forward hook on the known model sees every `model(x)` of the training
 loop, so it can tell that the model is called (its hooks run, which
 `model.forward(x)` would skip) once per batch.
+
+Data and initial weights are drawn from the test's `rng`. Where a test asks
+a run to learn, they are drawn again until the reference learns them with
+several shuffled orders, so that an honest run, in an order of its own,
+learns them too.
 """
 
 import math
@@ -26,19 +31,38 @@ from autograder.testing import check, graded
 ZERO_GRAD_HINT = "call optimizer.zero_grad() before every loss.backward(): otherwise the gradients of earlier steps add up"
 CALL_HINT = "call the model as model(xb), never model.forward(xb): only the call runs the module's hooks"
 DEVICE_HINT = "move the model with model.to(device) and the data with X.to(device), y.to(device)"
+MINI_BATCH = {"epochs": 4, "lr": 0.2, "batch_size": 8}
+"""The short mini-batch runs whose seeds are compared: 40 points, 5 steps per epoch."""
+TRUSTED_ORDERS = (101, 102, 103)
 
 
-def _mini_batch_run(submission, known, blobs, seed, layers_seed=5):
-    X, y = blobs(per_class=10, seed=3)
-    _, model = known(seed=layers_seed)
-    return submission.train_classifier(model, X, y, epochs=4, lr=0.2, batch_size=8, device="cpu", seed=seed), model, X, y
+def _learnable(reference, known, trusted, accuracy, blobs, draw_seed, per_class, factor, **training):
+    """Blobs and a seed of initial weights from which the reference, with each of TRUSTED_ORDERS,
+    classifies every point and ends under `factor` times its first loss; drawn again until it does."""
+
+    def learns(start, X, y, order):
+        model = trusted(start)
+        losses = reference.train_classifier(model, X, y, device="cpu", seed=order, **training)
+        return losses[-1] < factor * losses[0] and accuracy(model.state_dict(), X, y) == 1.0
+
+    while True:
+        X, y = blobs(per_class=per_class, seed=draw_seed())
+        init = draw_seed()
+        start = known(seed=init)[0].state_dict()
+        if all(learns(start, X, y, order) for order in TRUSTED_ORDERS):
+            return X, y, init
+
+
+def _mini_batch_run(submission, known, X, y, init, seed):
+    _, model = known(seed=init)
+    return submission.train_classifier(model, X, y, device="cpu", seed=seed, **MINI_BATCH), model
 
 
 @graded("train_classifier", "full-batch loss history equals the reference run ({epochs} epochs, lr={lr})", points=1)
 @pytest.mark.parametrize("epochs, lr", [(6, 0.1), (12, 0.5)])
-def test_full_batch_history(submission, reference, known, blobs, epochs, lr):
-    X, y = blobs(per_class=6, seed=1)
-    local, model = known(seed=epochs)
+def test_full_batch_history(submission, reference, known, blobs, draw_seed, epochs, lr):
+    X, y = blobs(per_class=6, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     expected = reference.train_classifier(local, X, y, epochs=epochs, lr=lr, device="cpu")
     got = submission.train_classifier(model, X, y, epochs=epochs, lr=lr, device="cpu")
     inputs = f"24 points in four blobs, a 2-16-4 network, epochs={epochs}, lr={lr}, device='cpu'"
@@ -46,9 +70,9 @@ def test_full_batch_history(submission, reference, known, blobs, epochs, lr):
 
 
 @graded("train_classifier", "full-batch training ends with the reference run's weights", points=1)
-def test_full_batch_final_weights(submission, reference, known, blobs):
-    X, y = blobs(per_class=6, seed=2)
-    local, model = known(seed=21)
+def test_full_batch_final_weights(submission, reference, known, blobs, draw_seed):
+    X, y = blobs(per_class=6, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     reference.train_classifier(local, X, y, epochs=10, lr=0.3, device="cpu")
     submission.train_classifier(model, X, y, epochs=10, lr=0.3, device="cpu")
     check.models.same_parameters(
@@ -63,9 +87,9 @@ def test_full_batch_final_weights(submission, reference, known, blobs):
 
 
 @graded("train_classifier", "default arguments: 200 full-batch epochs with lr=0.1 on the default device", points=1, timeout=20)
-def test_defaults(submission, reference, known, blobs):
-    X, y = blobs(per_class=3, seed=4)
-    local, model = known(seed=22)
+def test_defaults(submission, reference, known, blobs, draw_seed):
+    X, y = blobs(per_class=3, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     expected = reference.train_classifier(local, X, y)
     got = submission.train_classifier(model, X, y)
     inputs = "12 points in four blobs, a 2-16-4 network, no other arguments"
@@ -102,9 +126,9 @@ def _history_seen(passes, X, y, per_epoch, got):
 
 @graded("train_classifier", "calls the model as model(x), so its hooks run ({mode})", points=0.5)
 @pytest.mark.parametrize("mode, batch_size", [("full batch", None), ("mini-batches of 8", 8)])
-def test_calls_the_model(submission, known, blobs, model_calls, mode, batch_size):
-    X, y = blobs(per_class=5, seed=11)
-    _, model = known(seed=29)
+def test_calls_the_model(submission, known, blobs, model_calls, draw_seed, mode, batch_size):
+    X, y = blobs(per_class=5, seed=draw_seed())
+    _, model = known(seed=draw_seed())
     calls = model_calls(model)
     epochs = 3
     got = submission.train_classifier(model, X, y, epochs=epochs, lr=0.1, batch_size=batch_size, device="cpu", seed=0)
@@ -133,9 +157,10 @@ def test_calls_the_model(submission, known, blobs, model_calls, mode, batch_size
 
 
 @graded("train_classifier", "mini-batches: the same seed gives the same run, and it learns", points=1)
-def test_mini_batch_same_seed(submission, known, blobs, accuracy):
-    first, _, _, _ = _mini_batch_run(submission, known, blobs, seed=7)
-    again, model, X, y = _mini_batch_run(submission, known, blobs, seed=7)
+def test_mini_batch_same_seed(submission, reference, known, trusted, accuracy, blobs, draw_seed):
+    X, y, init = _learnable(reference, known, trusted, accuracy, blobs, draw_seed, 10, 0.5, **MINI_BATCH)
+    first, _ = _mini_batch_run(submission, known, X, y, init, seed=7)
+    again, model = _mini_batch_run(submission, known, X, y, init, seed=7)
     inputs = "two runs from the same initial weights, 40 points, batch_size=8, epochs=4, seed=7"
     hint = "shuffle with a torch.Generator().manual_seed(seed) made once per call: torch.randperm(n, generator=g), or DataLoader(..., generator=g)"
     check.training.trajectory(again, first, what="the second run's loss history", rtol=0, atol=1e-6, inputs=inputs, hint=hint)
@@ -143,9 +168,10 @@ def test_mini_batch_same_seed(submission, known, blobs, accuracy):
 
 
 @graded("train_classifier", "mini-batches: another seed gives another shuffled order", points=1)
-def test_mini_batch_seed_changes_the_run(submission, known, blobs):
-    seed0, _, _, _ = _mini_batch_run(submission, known, blobs, seed=0)
-    seed1, _, _, _ = _mini_batch_run(submission, known, blobs, seed=1)
+def test_mini_batch_seed_changes_the_run(submission, reference, known, trusted, accuracy, blobs, draw_seed):
+    X, y, init = _learnable(reference, known, trusted, accuracy, blobs, draw_seed, 10, 0.5, **MINI_BATCH)
+    seed0, _ = _mini_batch_run(submission, known, X, y, init, seed=0)
+    seed1, _ = _mini_batch_run(submission, known, X, y, init, seed=1)
     inputs = "two runs from the same initial weights, 40 points, batch_size=8, epochs=4, seeds 0 and 1"
     for seed, history in ((0, seed0), (1, seed1)):
         check.training.converges(history, what=f"the loss history for seed={seed}", factor=0.8, inputs=inputs)
@@ -158,9 +184,9 @@ def test_mini_batch_seed_changes_the_run(submission, known, blobs):
 
 
 @graded("train_classifier", "mini-batches: an epoch makes one SGD step per batch", points=1)
-def test_mini_batch_steps(submission, known, blobs):
-    X, y = blobs(per_class=16, seed=5)
-    local, model = known(seed=23)
+def test_mini_batch_steps(submission, known, blobs, draw_seed):
+    X, y = blobs(per_class=16, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     before = {k: v.clone() for k, v in local.state_dict().items()}
     loss = F.cross_entropy(local(X), y)
     gradients = dict(zip((k for k, _ in local.named_parameters()), torch.autograd.grad(loss, list(local.parameters()))))
@@ -184,9 +210,9 @@ def test_mini_batch_steps(submission, known, blobs):
 
 
 @graded("train_classifier", "mini-batches: an epoch's loss is the mean over all the data", points=1)
-def test_mini_batch_mean_loss(submission, known, blobs):
-    X, y = blobs(per_class=12, seed=6)
-    local, model = known(seed=24)
+def test_mini_batch_mean_loss(submission, known, blobs, draw_seed):
+    X, y = blobs(per_class=12, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     with torch.no_grad():
         full = F.cross_entropy(local(X), y).item()
     got = submission.train_classifier(model, X, y, epochs=3, lr=0.0, batch_size=12, device="cpu", seed=0)
@@ -202,20 +228,21 @@ def test_mini_batch_mean_loss(submission, known, blobs):
 
 
 @graded("train_classifier", "mini-batches learn four blobs of points", points=1)
-def test_mini_batch_converges(submission, known, blobs, accuracy):
-    X, y = blobs(per_class=20, seed=7)
-    _, model = known(seed=25)
+def test_mini_batch_converges(submission, reference, known, trusted, accuracy, blobs, draw_seed):
+    training = {"epochs": 12, "lr": 0.1, "batch_size": 16}
+    X, y, init = _learnable(reference, known, trusted, accuracy, blobs, draw_seed, 20, 0.15, **training)
+    _, model = known(seed=init)
     inputs = "80 points in four blobs, batch_size=16, epochs=12, lr=0.1, seed=2"
-    losses = submission.train_classifier(model, X, y, epochs=12, lr=0.1, batch_size=16, device="cpu", seed=2)
+    losses = submission.train_classifier(model, X, y, device="cpu", seed=2, **training)
     check.training.python_floats(losses, 12, what="train_classifier(...)", inputs=inputs)
     check.training.converges(losses, what="the loss history", factor=0.3, inputs=inputs)
     check.close(accuracy(model.state_dict(), X, y), 1.0, what="the trained model's accuracy", inputs=inputs, rtol=0, atol=0.05)
 
 
 @graded("train_classifier", "device='cpu' trains on the CPU and leaves the model there", points=1)
-def test_device_cpu(submission, reference, known, blobs):
-    X, y = blobs(per_class=4, seed=8)
-    local, model = known(seed=26)
+def test_device_cpu(submission, reference, known, blobs, draw_seed):
+    X, y = blobs(per_class=4, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     expected = reference.train_classifier(local, X, y, epochs=5, lr=0.2, device="cpu")
     got = submission.train_classifier(model, X, y, epochs=5, lr=0.2, device="cpu")
     inputs = "16 points, epochs=5, lr=0.2, device='cpu'"
@@ -224,10 +251,10 @@ def test_device_cpu(submission, reference, known, blobs):
 
 
 @graded("train_classifier", "device=None trains on the GPU when there is one, else on the CPU", points=1)
-def test_device_default(submission, reference, known, blobs, device):
+def test_device_default(submission, reference, known, blobs, draw_seed, device):
     where = "cpu" if device.type == "meta" else device
-    X, y = blobs(per_class=4, seed=9)
-    local, model = known(seed=27)
+    X, y = blobs(per_class=4, seed=draw_seed())
+    local, model = known(seed=draw_seed())
     expected = reference.train_classifier(local, X, y, epochs=5, lr=0.2, device=where)
     got = submission.train_classifier(model, X, y, epochs=5, lr=0.2)
     inputs = f"16 points, epochs=5, lr=0.2, no device given, on a machine whose best device is {where}"
@@ -240,10 +267,11 @@ def test_device_default(submission, reference, known, blobs, device):
 
 @graded("train_classifier", "trains on the GPU as on the CPU ({mode})", points=1)
 @pytest.mark.parametrize("mode, batch_size", [("full batch", None), ("mini-batches of 8", 8)])
-def test_gpu_matches_cpu(submission, known, blobs, trusted, classes, gpu, mode, batch_size):
-    X, y = blobs(per_class=10, seed=10)
-    _, on_cpu = known(seed=28)
-    _, on_gpu = known(seed=28)
+def test_gpu_matches_cpu(submission, known, blobs, trusted, classes, draw_seed, gpu, mode, batch_size):
+    X, y = blobs(per_class=10, seed=draw_seed())
+    init = draw_seed()
+    _, on_cpu = known(seed=init)
+    _, on_gpu = known(seed=init)
     inputs = f"40 points on the CPU, the same initial weights, epochs=6, lr=0.3, seed=3, {mode}, device='cpu' and then device={str(gpu)!r}"
     cpu_history = submission.train_classifier(on_cpu, X, y, epochs=6, lr=0.3, batch_size=batch_size, device="cpu", seed=3)
     gpu_history = submission.train_classifier(on_gpu, X, y, epochs=6, lr=0.3, batch_size=batch_size, device=gpu, seed=3)
