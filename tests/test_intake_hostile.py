@@ -429,10 +429,17 @@ def sparse(path: Path, size: int = 2 * 2**30) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["nan.ipynb", "nan.py"])
-def test_a_huge_file_is_refused_without_being_read(tmp_path, name):
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("nan.ipynb", "nan.ipynb is larger than 20 MB"),
+        ("nan.py", "nan.py is larger than 20 MB"),
+        ("nan.zip", "nan.zip is not a readable zip archive (File is not a zip file); zip the folder again"),
+    ],
+)
+def test_a_huge_file_is_refused_without_being_read(tmp_path, name, reason):
     entry, peak = intake_peak(sparse(tmp_path / name))
-    assert entry == Rejected("nan", name, f"{name} is larger than 20 MB") and peak < PEAK
+    assert entry == Rejected("nan", name, reason) and peak < PEAK
 
 
 def test_a_huge_file_in_a_folder_is_named_and_not_read(tmp_path):

@@ -27,6 +27,7 @@ still the student's file, built to hurt if they like:
 from __future__ import annotations
 
 import bz2
+import itertools
 import lzma
 import os
 import re
@@ -49,7 +50,7 @@ READ_CHUNK = 64 * 1024
 OUTSIDE = "its path leads out of the archive (an absolute path, a drive or '..'); zip your folder again from inside it"
 REZIP = "zip your folder again with your system's own zip tool"
 _ENCRYPTED = 0x1
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "Deflate", zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
 _ZIP64_END_OF_DIRECTORY = struct.Struct("<4sQ2H2L4Q")
 _ZIP64_LOCATOR_SIZE = 20
@@ -177,7 +178,7 @@ def _inflate(handle: BinaryIO, member: zipfile.ZipInfo, shown: str) -> bytes:
     decompressor: _Decompressor
     if member.compress_type == zipfile.ZIP_LZMA:
         decompressor, first = _lzma(chunks, member.file_size)
-        chunks = iter([first, *chunks]) if first else chunks
+        chunks = itertools.chain([first], chunks)
     else:
         decompressor = bz2.BZ2Decompressor()
     out = bytearray()

@@ -13,7 +13,11 @@ environments, and folders nested thousands deep. The listing
   pyvenv.cfg) or folders deeper than `MAX_DEPTH` (no student's code sits
   that deep);
 - reads nothing: each file is read later, by `TreeFile.read`, only as the
-  regular file that was listed and only up to `MAX_SOURCE_BYTES`.
+  regular file that was listed and only up to `MAX_SOURCE_BYTES`, so a file
+  or folder swapped for a link after the listing is refused, not followed.
+  (A folder swapped for a link while it is being listed is listed where the
+  link leads: that takes writing into the submissions folder while it is
+  being graded.)
 
 Archives (`autograder.intake.archive`) are listed into the same `Tree`.
 """
@@ -82,7 +86,7 @@ def _listed(folder: Path) -> list[os.DirEntry[str]] | str:
         with os.scandir(folder) as entries:
             return list(entries)
     except OSError as exc:
-        return f"it could not be listed ({exc.strerror})"
+        return f"could not be listed ({exc.strerror})"
 
 
 def folder_tree(folder: Path, display: str = "") -> Tree:
@@ -96,8 +100,8 @@ def folder_tree(folder: Path, display: str = "") -> Tree:
         entries = _listed(here)
         if isinstance(entries, str):
             if not depth:
-                raise OSError(f"{display or printable(folder.name)}: {entries[len('it '):]}; hand it in again")
-            left_out[printable(prefix)] = entries
+                raise OSError(f"{display or printable(folder.name)} {entries}; hand it in again")
+            left_out[printable(prefix)] = f"it {entries}"
             continue
         if depth and any(e.name == VENV_MARKER for e in entries):
             continue
