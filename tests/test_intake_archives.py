@@ -20,6 +20,7 @@ from autograder.intake.discover import (
     choose_file,
     read_entry,
 )
+from autograder.intake.files import SHRINK
 from autograder.intake.tree import MAX_DEPTH
 
 MODULE = "classification"
@@ -134,7 +135,7 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path):
     with open(tmp_path / "jon.py", "wb") as handle:
         handle.truncate(64 * 2**30)  # sparse: reading it would need 64 GB of memory
     entry = read_entry(tmp_path / "jon.py", MODULE)
-    assert entry == Rejected("jon", "jon.py", f"jon.py is larger than {MAX_SOURCE_BYTES // 2**20} MB")
+    assert entry == Rejected("jon", "jon.py", f"jon.py is larger than {MAX_SOURCE_BYTES // 2**20} MB; {SHRINK}")
 
 
 def test_too_much_code_to_search_for_the_students_work_is_refused(tmp_path, monkeypatch):

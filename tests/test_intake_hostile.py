@@ -33,7 +33,7 @@ import pytest
 from autograder.intake import archive as archive_module
 from autograder.intake.archive import MAX_ZIP_MEMBERS
 from autograder.intake.discover import Rejected, Skipped, SubmissionSource, read_entry, scan
-from autograder.intake.files import MAX_SOURCE_BYTES
+from autograder.intake.files import MAX_SOURCE_BYTES, SHRINK
 from autograder.intake.tree import folder_tree
 from conftest import run_cli
 
@@ -172,14 +172,14 @@ def test_a_member_declared_past_the_bound_is_named_and_never_inflated(tmp_path, 
     assert entry == Rejected(
         "ann", "ann.zip",
         "ann.zip holds no .py or .ipynb file that the grader can read; hand in classification.py or classification.ipynb. "
-        "ann.zip:lab/classification.py was not read: it is larger than 20 MB; hand in only your code",
+        f"ann.zip:lab/classification.py was not read: it is larger than 20 MB; {SHRINK}",
     )
     assert peak < PEAK
     with zipfile.ZipFile(tmp_path / "ann.zip", "a") as archive:
         archive.writestr("lab/work.py", GOOD)
     entry, peak = intake_peak(tmp_path / "ann.zip")
     assert isinstance(entry, SubmissionSource) and entry.origin == "ann.zip:lab/work.py" and peak < PEAK
-    assert entry.notices == ("ann.zip:lab/classification.py was not read: it is larger than 20 MB; hand in only your code",)
+    assert entry.notices == (f"ann.zip:lab/classification.py was not read: it is larger than 20 MB; {SHRINK}",)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +208,7 @@ def test_a_zip64_size_past_the_bound_is_named_and_never_inflated(tmp_path, monke
     (tmp_path / "cy.zip").write_bytes(data.replace(extra, struct.pack("<HHQ", 1, 16, 2**40)))
     entry = intake(tmp_path / "cy.zip")
     assert isinstance(entry, SubmissionSource) and entry.origin == "cy.zip:lab/work.py"
-    assert entry.notices == ("cy.zip:lab/classification.py was not read: it is larger than 20 MB; hand in only your code",)
+    assert entry.notices == (f"cy.zip:lab/classification.py was not read: it is larger than 20 MB; {SHRINK}",)
 
 
 def test_a_zip64_directory_of_too_many_members_is_refused_whatever_the_ordinary_end_record_says(tmp_path, monkeypatch):
@@ -410,7 +410,7 @@ def test_a_file_swapped_after_it_was_listed_is_refused_not_read(tmp_path):
         for path, message in [
             ("a.py", "carol/a.py is a symbolic link, which the grader does not follow; hand in the file itself"),
             ("b.py", "carol/b.py changed while it was being read; hand it in again"),
-            ("c.py", f"carol/c.py is larger than {MAX_SOURCE_BYTES // 2**20} MB"),
+            ("c.py", f"carol/c.py is larger than {MAX_SOURCE_BYTES // 2**20} MB; {SHRINK}"),
             ("lab/d.py", "carol/lab/d.py changed while it was being read; hand it in again"),
         ]:
             with pytest.raises(OSError) as raised:
@@ -432,8 +432,8 @@ def sparse(path: Path, size: int = 2 * 2**30) -> Path:
 @pytest.mark.parametrize(
     "name, reason",
     [
-        ("nan.ipynb", "nan.ipynb is larger than 20 MB"),
-        ("nan.py", "nan.py is larger than 20 MB"),
+        ("nan.ipynb", f"nan.ipynb is larger than 20 MB; {SHRINK}"),
+        ("nan.py", f"nan.py is larger than 20 MB; {SHRINK}"),
         ("nan.zip", "nan.zip is not a readable zip archive (File is not a zip file); zip the folder again"),
     ],
 )
@@ -450,12 +450,12 @@ def test_a_huge_file_in_a_folder_is_named_and_not_read(tmp_path):
     assert entry == Rejected(
         "ola", "ola",
         "ola/ holds no .py or .ipynb file that the grader can read; hand in classification.py or classification.ipynb. "
-        "ola/classification.ipynb was not read: it is larger than 20 MB; hand in only your code",
+        f"ola/classification.ipynb was not read: it is larger than 20 MB; {SHRINK}",
     )
     (tmp_path / "ola" / "work.py").write_text(GOOD)
     entry, peak = intake_peak(tmp_path / "ola")
     assert isinstance(entry, SubmissionSource) and entry.origin == "ola/work.py" and peak < PEAK
-    assert entry.notices == ("ola/classification.ipynb was not read: it is larger than 20 MB; hand in only your code",)
+    assert entry.notices == (f"ola/classification.ipynb was not read: it is larger than 20 MB; {SHRINK}",)
 
 
 BINARY = "holds NUL bytes, so it is binary data, not Python source; hand in the .py file you wrote, saved as UTF-8"

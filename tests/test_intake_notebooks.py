@@ -29,12 +29,12 @@ def rejected(tmp_path, text: str) -> str:
 
 def test_json_nested_past_the_recursion_limit_is_not_a_valid_notebook(tmp_path):
     reason = rejected(tmp_path, '{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    assert reason == "eve.ipynb is not a valid notebook (its JSON is nested too deeply)"
+    assert reason == "eve.ipynb is not a valid notebook (its JSON is nested too deeply); open it in Jupyter and save it again"
 
 
 def test_a_number_too_long_to_convert_is_not_a_valid_notebook(tmp_path):
     reason = rejected(tmp_path, '{"cells": [], "nbformat": ' + "9" * 10_000 + "}")
-    assert reason == "eve.ipynb is not a valid notebook (it holds a number too long to read)"
+    assert reason == "eve.ipynb is not a valid notebook (it holds a number too long to read); open it in Jupyter and save it again"
 
 
 @pytest.mark.parametrize("source", [5, None, {"a": 2}, [1, None, {"a": 2}], ["x = 1\n", 2]])

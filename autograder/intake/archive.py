@@ -40,7 +40,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import BinaryIO, Iterator, Protocol
 
-from autograder.intake.files import MAX_SOURCE_BYTES, MB
+from autograder.intake.files import MAX_SOURCE_BYTES, MB, too_large
 from autograder.intake.students import printable
 from autograder.intake.tree import ARCHIVE_SUFFIX, LINK, MAX_DEPTH, SOURCE_SUFFIXES, SPECIAL, VENV_MARKER, Tree, TreeFile, ignored
 
@@ -217,7 +217,7 @@ def read_member(archive: zipfile.ZipFile, handle: BinaryIO, member: zipfile.ZipI
     if member.compress_type not in _METHODS:
         raise OSError(f"{shown} is compressed with a method the grader cannot unpack (number {member.compress_type}); {REZIP}")
     if member.file_size > MAX_SOURCE_BYTES:
-        raise OSError(f"{shown} is larger than {MAX_SOURCE_BYTES // MB} MB")
+        raise too_large(shown, MAX_SOURCE_BYTES)
     try:
         if member.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
             return _inflate(handle, member, shown)

@@ -35,7 +35,7 @@ from typing import BinaryIO, Callable, Mapping
 
 from autograder.intake.archive import open_zip, zip_tree
 from autograder.intake.encoding import decode_notebook, decode_source
-from autograder.intake.files import MAX_SOURCE_BYTES, MB, open_regular, read_bounded
+from autograder.intake.files import MAX_SOURCE_BYTES, MB, SHRINK, open_regular, read_bounded, too_large
 from autograder.intake.modules import with_helpers
 from autograder.intake.notebook import NotebookError, code_cells, notebook_chunks
 from autograder.intake.source import STUB_MESSAGE, Chunk, SubmissionSource
@@ -85,7 +85,7 @@ Entry = SubmissionSource | Rejected
 def source_from_bytes(student: str, origin: str, name: str, data: bytes) -> SubmissionSource:
     """Build a submission from one file's content; raises ValueError with a student-facing reason."""
     if len(data) > MAX_SOURCE_BYTES:
-        raise ValueError(f"{name} is larger than {MAX_SOURCE_BYTES // MB} MB")
+        raise too_large(name, MAX_SOURCE_BYTES)
     if name.endswith(".ipynb"):
         try:
             return SubmissionSource(student, origin, "notebook", notebook_chunks(decode_notebook(data, name), name))
@@ -194,7 +194,7 @@ def _case_clashes(paths: list[str], display: str) -> list[str]:
 def _from_tree(student: str, tree: Tree, where: str, display: str, module: str, exercises: tuple[str, ...]) -> SubmissionSource:
     """The graded file among a folder's or archive's files, with the student's other modules and notices
     for what was passed over; `display` prefixes paths in messages."""
-    large = {p: f"it is larger than {MAX_SOURCE_BYTES // MB} MB; hand in only your code" for p, f in tree.files.items() if f.size > MAX_SOURCE_BYTES}
+    large = {p: f"it is larger than {MAX_SOURCE_BYTES // MB} MB; {SHRINK}" for p, f in tree.files.items() if f.size > MAX_SOURCE_BYTES}
     files = {p: f for p, f in tree.files.items() if p not in large}
     left_out = dict(sorted({**tree.left_out, **large}.items()))
     if not files:

@@ -28,8 +28,11 @@ MAX_SOURCE_BYTES = 20 * MB
 READ_CHUNK = 2**20
 
 
+SHRINK = "hand in only your code (clear a notebook's outputs, leave data files out)"
+
+
 def too_large(name: str, limit: int) -> OSError:
-    return OSError(f"{name} is larger than {limit // MB} MB")
+    return OSError(f"{name} is larger than {limit // MB} MB; {SHRINK}")
 
 
 def open_regular(path: Path, name: str, identity: tuple[int, int] | None = None) -> BinaryIO:

@@ -34,6 +34,7 @@ MAX_CELLS = 10_000
 TRANSFORM_BUDGET = 3_000_000
 """Characters IPython's transformer may read for one notebook: a few seconds' work, ten times what a long notebook needs."""
 _RESAVE = "re-create that cell in Jupyter and save the notebook again"
+_REOPEN = "open it in Jupyter and save it again"
 
 
 class NotebookError(ValueError):
@@ -113,11 +114,11 @@ def code_cells(text: str, display_name: str) -> list[tuple[int, str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise NotebookError(f"{display_name} is not a valid notebook (JSON error at line {exc.lineno}: {exc.msg})") from None
+        raise NotebookError(f"{display_name} is not a valid notebook (JSON error at line {exc.lineno}: {exc.msg}); {_REOPEN}") from None
     except RecursionError:
-        raise NotebookError(f"{display_name} is not a valid notebook (its JSON is nested too deeply)") from None
+        raise NotebookError(f"{display_name} is not a valid notebook (its JSON is nested too deeply); {_REOPEN}") from None
     except ValueError:  # an integer of thousands of digits
-        raise NotebookError(f"{display_name} is not a valid notebook (it holds a number too long to read)") from None
+        raise NotebookError(f"{display_name} is not a valid notebook (it holds a number too long to read); {_REOPEN}") from None
     cells, key = _cell_list(data, display_name)
     if len(cells) > MAX_CELLS:
         raise NotebookError(f"{display_name} has {len(cells)} cells, more than the {MAX_CELLS} the grader reads; hand in a shorter notebook")
