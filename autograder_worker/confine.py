@@ -97,7 +97,8 @@ def _enter_namespaces() -> None:
 
     The parent stays behind only to pass the child's exit status on, exactly
     as the child ended (a signal is raised again on itself), so the fork
-    server sees the worker's own death.
+    server sees the worker's own death. The child leads a session of its
+    own, so that signalling its process group reaches nothing outside.
     """
     uid, gid = os.getuid(), os.getgid()
     libc = _libc()
@@ -109,6 +110,7 @@ def _enter_namespaces() -> None:
     if child:
         _relay(child)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.setsid()
 
 
 def _relay(child: int) -> None:

@@ -126,16 +126,14 @@ def softmax(logits, dim=-1):
     raise ValueError("LEAK " + repr(logits.tolist()))
 '''
 FORGED_REPLY = '''
-import io, os, json, torch
-import __main__ as _worker
+import gc, json, os
 def _forge(*args, **kwargs):
-    tiny = torch.zeros(1)
-    huge = tiny.as_strided((10**6, 10**6), (0, 0))
-    buffer = io.BytesIO()
-    torch.save([huge], buffer)
-    head = json.dumps({"status": "ok", "value": {"$t": "tensor", "i": 0}}).encode()
-    message = len(head).to_bytes(4, "big") + head + buffer.getvalue()
-    os.write(_worker.PROTO_OUT, len(message).to_bytes(8, "big") + message)
+    channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel" and hasattr(o, "replies"))
+    table = [{"dtype": "float32", "shape": [10**6, 10**6], "device": "cpu", "offset": 0, "nbytes": 4}]
+    head = json.dumps({"status": "ok", "value": {"$t": "tensor", "i": 0}, "$tensors": table}).encode()
+    head += b" " * (-(4 + len(head)) % 64)
+    message = len(head).to_bytes(4, "big") + head + bytes(4)
+    os.write(channel.replies, len(message).to_bytes(8, "big") + message)
     os._exit(0)
 def softmax(logits, dim=-1):
     _forge()
@@ -163,7 +161,7 @@ def attacks(big: bool = True) -> list[Attack]:
     """The corpus; `big` adds the attacks that cost megabytes of disk."""
     corpus = [
         Attack("pesters_its_graders.py", (CORRECT + SIGNALS_LATER).encode(), None),
-        Attack("kills_its_grader.py", _with(accuracy=KILLS_GRADER).encode(), None),
+        Attack("kills_its_grader.py", _with(accuracy=KILLS_GRADER).encode(), ("accuracy",)),
         Attack("deep_json.ipynb", ('{"cells": ' + "[" * 200_000 + "]" * 200_000 + "}").encode(), None),
         Attack("stacked_magics.ipynb", _notebook([_code_cell("%%time\n" * 20_000 + CORRECT)]).encode(), ()),
         Attack("non_string_source.ipynb", _notebook([_code_cell([CORRECT, 1, None, {"a": 2}])]).encode(), None),
