@@ -164,6 +164,7 @@ class CourseMovedAway:
 
     inner: Executor
     course: Path
+    yielded: int = 0
 
     def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Iterator[tuple[int, SubmissionResult | Failed]]:
         away = self.course.with_name(self.course.name + "-away")
@@ -171,6 +172,7 @@ class CourseMovedAway:
         try:
             for outcome in self.inner.run(bundle, tasks, hidden):
                 assert not self.course.exists()
+                self.yielded += 1
                 yield outcome
         finally:
             away.rename(self.course)
@@ -183,6 +185,7 @@ class CourseMovedAway:
 class InProcess:
     """An executor of the test's own: every task in turn, in this process, from the bundle alone."""
 
+    graded: int = 0
     closed: bool = False
 
     def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Iterator[tuple[int, SubmissionResult | Failed]]:
@@ -191,6 +194,7 @@ class InProcess:
         launcher = choose_launcher("auto", (*hidden, folder))
         try:
             for index, task in enumerate(tasks):
+                self.graded += 1
                 try:
                     yield index, grade_task(config, dirs, reference, launcher, task)
                 except Incomplete as exc:
@@ -224,6 +228,7 @@ def test_an_explicit_local_executor_grades_with_the_course_out_of_reach_as_the_d
     config = load_assignment(course_copy, NAME)
     executor = CourseMovedAway(LocalExecutor(jobs=1), course_copy)
     report = grade_class(config, course_copy, submissions, tmp_path / "out", executor=executor)
+    assert executor.yielded == 3
     assert _scores(report) == _scores(default_run)
     assert (tmp_path / "out" / "gradebook.csv").read_text() == default_run.gradebook.read_text()
     assert list((tmp_path / "tmp").iterdir()) == []
@@ -234,6 +239,7 @@ def test_any_executor_of_the_protocol_yields_the_same_gradebook(course_copy, sub
     config = load_assignment(course_copy, NAME)
     executor = InProcess()
     report = grade_class(config, course_copy, submissions, tmp_path / "out", executor=executor)
+    assert executor.graded == 3
     assert _scores(report) == _scores(default_run)
     assert report.gradebook.read_text() == default_run.gradebook.read_text()
     assert (tmp_path / "out" / "ada" / "results.json").is_file()
