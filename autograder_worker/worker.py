@@ -293,9 +293,21 @@ def _flush_student_output() -> None:
 
 
 def warm_up() -> None:
-    """Enter the dispatch mode once, so that whatever its first use costs never counts as student time."""
+    """Pay once, before any student code, what torch loads lazily on first use: the dispatch
+    mode, meta-device kernels (device tests run there without a GPU), autograd, and the
+    optimizers (whose first step imports the compiler stack). In a fork server this is
+    paid once for every worker; none of it ever counts as a student's time."""
     with OpRecord(types.ModuleType("warm_up"), [], ""):
         torch.zeros(2).exp().sum()
+    meta = torch.zeros(4, 3, device="meta")
+    torch.nn.functional.cross_entropy(meta.log_softmax(dim=1), torch.zeros(4, dtype=torch.long, device="meta"))
+    (meta.argmax(dim=1) == meta.max(dim=1).indices).float().mean()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = torch.nn.functional.mse_loss(model(torch.ones(1, 3)), torch.zeros(1, 2))
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
 
 
 def _cuda_devices() -> int:
