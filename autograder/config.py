@@ -147,6 +147,7 @@ class Limits:
     call_timeout_s: float = _limit(10.0, parse_seconds)
     load_timeout_s: float = _limit(60.0, parse_seconds)
     output_limit_bytes: int = _limit(64_000, _count)
+    output_cap_bytes: int = _limit(64 * 2**20, _count)
     max_failures_per_function: int = _limit(2, _count)
     submission_timeout_s: float = _limit(900.0, parse_seconds)
     submission_cpu_s: float = _limit(300.0, parse_seconds)

@@ -13,7 +13,8 @@ which held, and the trusted side records that, not what was hoped for):
    other process sees;
 3. resource limits: address space, CPU time, processes, file size, open
    files, no core files;
-4. one intra-op thread for torch, a fresh seed, a private HOME and TMPDIR.
+4. a lower priority than the graders', one intra-op thread for torch, a
+   fresh seed, a private HOME and TMPDIR.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 TMP = "/tmp"
+NICENESS = 5
+"""Student code yields the CPU to the graders, which must keep their own deadlines."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ def confine(plan: Plan) -> dict[str, Any]:
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     os.chdir(workdir)
     _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.nice(NICENESS)
     _limit(plan, own_uid or facts["namespaces"])
     facts["memory_limit"] = plan.memory_bytes is not None
     os.environ.clear()

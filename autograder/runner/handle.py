@@ -44,20 +44,31 @@ DEATH_WAIT_S = 10.0
 
 
 class OutputTail:
-    """Keeps the last `limit` bytes a worker printed, draining its pipe in a thread."""
+    """Keeps the last `limit` bytes a worker printed, draining its pipe in a thread.
 
-    def __init__(self, stream: io.BufferedReader, limit: int) -> None:
+    Past `cap` bytes in all it stops reading and closes the pipe: a worker
+    that prints gigabytes costs the grader no more than that, and its next
+    write fails (BrokenPipeError) instead of blocking.
+    """
+
+    def __init__(self, stream: io.BufferedReader, limit: int, cap: int) -> None:
         self._limit = limit
+        self._cap = cap
         self._data = bytearray()
         self.total = 0
         self.muted = False
         self.dropped = 0
+        self.flooded = False
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
         self._thread.start()
 
     def _drain(self, stream: io.BufferedReader) -> None:
         for chunk in iter(lambda: stream.read1(65536), b""):
+            if self.total + self.dropped + len(chunk) > self._cap:
+                self.flooded = True
+                stream.close()
+                return
             with self._lock:
                 if self.muted:
                     self.dropped += len(chunk)
@@ -79,7 +90,8 @@ class OutputTail:
         with self._lock:
             shown = self._data.decode("utf-8", errors="replace")
             cut = self.total - len(self._data)
-        return (f"[{cut} earlier bytes not kept]\n" if cut else "") + shown
+        flood = f"\n[your code printed more than {self._cap} bytes; the rest was not read, and printing more raised BrokenPipeError]" if self.flooded else ""
+        return (f"[{cut} earlier bytes not kept]\n" if cut else "") + shown + flood
 
 
 @dataclass(frozen=True)
@@ -261,7 +273,7 @@ class RemoteSubmission:
                 "this is not a problem with your code: ask your instructor"
             ) from None
         self._generation += 1
-        worker = _Worker(process, OutputTail(process.output, self.limits.output_limit_bytes), self._generation)
+        worker = _Worker(process, OutputTail(process.output, self.limits.output_limit_bytes, self.limits.output_cap_bytes), self._generation)
         if self._muted:
             worker.output.mute()
         self._await_start(worker, launcher)

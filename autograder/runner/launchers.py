@@ -248,6 +248,7 @@ class ForkServerLauncher:
     _sandboxed: bool = False
     _statuses: dict[int, int] = field(default_factory=dict)
     _uid: int | None = None
+    _pending: tuple[subprocess.Popen[bytes], socket.socket, bool] | None = None
 
     def _command(self, fd: int, sandboxed: bool) -> list[str]:
         code = f"import sys; sys.path.insert(0, {SANDBOX_LIB if sandboxed else str(WORKER_PACKAGE.parent)!r}); " \
@@ -255,22 +256,34 @@ class ForkServerLauncher:
         command = [self.python, "-I", "-c", code]
         return bubblewrap_command(self.hidden) + command if sandboxed else command
 
+    def _attempts(self) -> list[bool]:
+        return [True] if self.required else [True, False] if self.sandbox and bubblewrap_available() else [False]
+
+    def _spawn(self, sandboxed: bool) -> tuple[subprocess.Popen[bytes], socket.socket, bool]:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        server = subprocess.Popen(
+            self._command(child.fileno(), sandboxed),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(child.fileno(),),
+            env=_minimal_env(),
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        child.close()
+        return server, parent, sandboxed
+
+    def prepare(self) -> None:
+        """Start the server now, without waiting for it: it imports torch while the caller does other work."""
+        if self._pending is None and self._server is None:
+            self._pending = self._spawn(self._attempts()[0])
+
     def _start_server(self) -> None:
-        attempts = [True] if self.required else [True, False] if self.sandbox and bubblewrap_available() else [False]
         failures = []
-        for sandboxed in attempts:
-            parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            server = subprocess.Popen(
-                self._command(child.fileno(), sandboxed),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(child.fileno(),),
-                env=_minimal_env(),
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-            child.close()
+        for index, sandboxed in enumerate(self._attempts()):
+            pending, self._pending = self._pending, None
+            server, parent, sandboxed = pending if pending is not None and index == 0 else self._spawn(sandboxed)
             ready = select.select([parent], [], [], STARTUP_TIMEOUT_S)[0]
             data = parent.recv(4096) if ready else b""
             if data.startswith(b'{"ready"'):
@@ -358,6 +371,11 @@ class ForkServerLauncher:
         return {self._server.pid} if self._server is not None and self._server.poll() is None else set()
 
     def close(self) -> None:
+        if self._pending is not None:
+            self._pending[0].kill()
+            self._pending[0].wait()
+            self._pending[1].close()
+            self._pending = None
         if self._socket is not None:
             self._socket.close()
             self._socket = None
@@ -455,4 +473,6 @@ def choose_launcher(isolation: str, hidden: tuple[Path, ...] = ()) -> Launcher:
     check_isolation(isolation)
     if isolation == "process":
         return ProcessLauncher()
-    return ForkServerLauncher(sandbox=isolation != "fork", hidden=hidden, required=isolation == "bubblewrap")
+    launcher = ForkServerLauncher(sandbox=isolation != "fork", hidden=hidden, required=isolation == "bubblewrap")
+    launcher.prepare()
+    return launcher
