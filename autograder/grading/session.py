@@ -359,11 +359,14 @@ class GradingPlugin:
         return report
 
 
-PYTEST_ARGS = (
+PYTEST_ARGS = (  # the plugins left out cost a full garbage collection or log capture per test, every submission
     "-q",
     "--no-header",
     "-p", "no:cacheprovider",
     "-p", "no:randomly",
+    "-p", "no:unraisableexception",
+    "-p", "no:threadexception",
+    "-p", "no:logging",
     "--import-mode=importlib",
     "-c", os.devnull,
     "-W", "ignore::pytest.PytestAssertRewriteWarning",
