@@ -118,8 +118,8 @@ def _enter_namespaces() -> None:
 
 def _relay(child: int) -> None:
     """Wait for the namespace's first process and end the same way; this process never returns."""
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, signal.SIG_IGN)
+    for ignored in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(ignored, signal.SIG_IGN)
     while True:
         try:
             _, status = os.waitpid(child, 0)

@@ -74,15 +74,15 @@ def _child(sock: socket.socket, fds: list[int], plan: Plan, others: list[int]) -
 def serve(sock: socket.socket) -> None:
     children: dict[int, int] = {}
     while True:
-        ready, _, _ = select.select([sock, *children], [], [])
+        ready, _, _ = select.select([sock.fileno(), *children], [], [])
         for pidfd in ready:
-            if pidfd is sock:
+            if pidfd == sock.fileno():
                 continue
             pid = children.pop(pidfd)
             _, status = os.waitpid(pid, 0)
             os.close(pidfd)
             _send(sock, {"exited": pid, "status": status})
-        if sock not in ready:
+        if sock.fileno() not in ready:
             continue
         data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
         if not data:

@@ -305,7 +305,7 @@ def warm_up() -> None:
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = torch.nn.functional.mse_loss(model(torch.ones(1, 3)), torch.zeros(1, 2))
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]
     optimizer.step()
     optimizer.zero_grad()
 

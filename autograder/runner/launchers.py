@@ -24,10 +24,12 @@ import os
 import resource
 import secrets
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +113,8 @@ def _die_with_parent() -> None:
 
 
 def _level_name(facts: dict[str, Any], sandboxed: bool) -> str:
-    confinement = facts.get("confinement") if isinstance(facts.get("confinement"), dict) else {}
+    found = facts.get("confinement")
+    confinement: dict[str, Any] = found if isinstance(found, dict) else {}
     if confinement.get("namespaces") and confinement.get("private_tmp"):
         return "bubblewrap" if sandboxed else "namespaces"
     uid = confinement.get("uid")
@@ -130,6 +133,7 @@ class _Popened:
     requests: int
     replies: int
     output: io.BufferedReader
+    root: str
 
     @property
     def pid(self) -> int:
@@ -152,6 +156,7 @@ class _Popened:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @dataclass
@@ -161,11 +166,13 @@ class ProcessLauncher:
     python: str = sys.executable
 
     def start(self, limits: Limits) -> WorkerProcess:
-        import tempfile
-
-        workdir = tempfile.mkdtemp(prefix="autograder-worker-")
+        """The worker's `work/` is the student's (home, temp, current folder), its `cache/` torch's,
+        which writes a cache folder on first entering a dispatch mode."""
+        root = tempfile.mkdtemp(prefix="autograder-worker-")
+        workdir = os.path.join(root, "work")
+        os.mkdir(workdir)
         env = _minimal_env()
-        env.update(HOME=workdir, TMPDIR=workdir)
+        env.update(HOME=workdir, TMPDIR=workdir, TORCHINDUCTOR_CACHE_DIR=os.path.join(root, "cache"))
         process = subprocess.Popen(
             [self.python, "-I", "-m", "autograder_worker.worker"],
             stdin=subprocess.PIPE,
@@ -177,7 +184,7 @@ class ProcessLauncher:
             preexec_fn=_die_with_parent,
         )
         assert process.stdin is not None and process.stdout is not None and process.stderr is not None
-        return _Popened(process, process.stdin.fileno(), process.stdout.fileno(), io.BufferedReader(process.stderr))  # type: ignore[arg-type]
+        return _Popened(process, process.stdin.fileno(), process.stdout.fileno(), io.BufferedReader(process.stderr), root)  # type: ignore[arg-type]
 
     def isolation(self, facts: dict[str, Any]) -> str:
         return describe_level("process")
@@ -197,6 +204,7 @@ class _Forked:
     requests: int
     replies: int
     output: io.BufferedReader
+    workdir: str | None
     status: int | None = None
 
     @property
@@ -229,6 +237,8 @@ class _Forked:
             except OSError:
                 pass
         self.output.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 @dataclass
@@ -301,13 +311,14 @@ class ForkServerLauncher:
         if self._server is None or self._server.poll() is not None:
             self._start_server()
         assert self._socket is not None
+        workdir = None if self._sandboxed else tempfile.mkdtemp(prefix="autograder-worker-")
         requests_r, requests_w = os.pipe()
         replies_r, replies_w = os.pipe()
         output_r, output_w = os.pipe()
         plan = {
             "uid": self._uid,
             "namespaces": True,
-            "workdir": f"/tmp/worker-{secrets.token_hex(8)}" if self._sandboxed else _private_dir(),
+            "workdir": workdir or f"/tmp/worker-{secrets.token_hex(8)}",
             "tmp_bytes": limits.worker_tmp_bytes,
             "memory_bytes": None if gpu_device_files() else limits.worker_memory_bytes,
             "cpu_s": int(limits.submission_cpu_s),
@@ -322,7 +333,7 @@ class ForkServerLauncher:
             for fd in (requests_r, replies_w, output_w):
                 os.close(fd)
         pid, pidfd = self._await_pid()
-        return _Forked(self, pid, pidfd, requests_w, replies_r, io.BufferedReader(io.FileIO(output_r, "rb")))
+        return _Forked(self, pid, pidfd, requests_w, replies_r, io.BufferedReader(io.FileIO(output_r, "rb")), workdir)
 
     def _await_pid(self) -> tuple[int, int]:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -385,16 +396,8 @@ class ForkServerLauncher:
             self._server = None
 
 
-def _private_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="autograder-worker-")
-
-
 def bubblewrap_available() -> bool:
-    from shutil import which
-
-    return sys.platform.startswith("linux") and which("bwrap") is not None
+    return sys.platform.startswith("linux") and shutil.which("bwrap") is not None
 
 
 def gpu_device_files() -> list[str]:

@@ -1,0 +1,183 @@
+"""Launchers: what a worker sees of the machine at each isolation level, and what it cannot keep."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder.config import Limits
+from autograder.errors import UsageError
+from autograder.intake.source import Chunk, SubmissionSource
+from autograder.runner.errors import StudentException
+from autograder.runner.handle import RemoteSubmission
+from autograder.runner.launchers import (
+    ForkServerLauncher,
+    ProcessLauncher,
+    _level_name,
+    bubblewrap_available,
+    bubblewrap_command,
+    check_isolation,
+)
+
+needs_bubblewrap = pytest.mark.skipif(not bubblewrap_available(), reason="bubblewrap (bwrap) is not installed")
+PROBE = textwrap.dedent(
+    """
+    import os, resource, socket, sys
+    MARK = []
+    def remember(value):
+        MARK.append(value)
+        open("left-behind.txt", "w").write(value)
+        return len(MARK)
+    def recall():
+        return [len(MARK), sorted(os.listdir("."))]
+    def facts():
+        return {
+            "uid": os.getuid(),
+            "pid": os.getpid(),
+            "cwd": os.getcwd(),
+            "home": os.environ.get("HOME"),
+            "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+            "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
+            "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+            "nice": os.nice(0),
+            "env": sorted(os.environ),
+        }
+    def can_import(name):
+        try:
+            __import__(name)
+            return True
+        except ImportError:
+            return False
+    def exists(path):
+        return os.path.exists(path)
+    def connect(port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return "connected"
+        except OSError as exc:
+            return type(exc).__name__
+    def write_outside(path):
+        try:
+            open(path, "w").write("x")
+            return "written"
+        except OSError as exc:
+            return type(exc).__name__
+    def flood(megabytes):
+        chunk = "x" * (1 << 20)
+        for _ in range(megabytes):
+            sys.stdout.write(chunk)
+        return "done"
+    """
+)
+
+
+def _source(code: str = PROBE) -> SubmissionSource:
+    return SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),))
+
+
+@pytest.fixture(scope="module")
+def sandboxed():
+    if not bubblewrap_available():
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    launcher = ForkServerLauncher(sandbox=True, required=True, hidden=(Path(__file__).resolve().parent.parent,))
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture(scope="module")
+def forked():
+    launcher = ForkServerLauncher(sandbox=False)
+    yield launcher
+    launcher.close()
+
+
+def test_the_isolation_level_names_what_the_worker_achieved():
+    held = {"confinement": {"namespaces": True, "private_tmp": True, "uid": os.getuid()}}
+    assert _level_name(held, sandboxed=True) == "bubblewrap"
+    assert _level_name(held, sandboxed=False) == "namespaces"
+    other_user = {"confinement": {"namespaces": False, "uid": os.getuid() + 1}}
+    assert _level_name(other_user, sandboxed=True) == "unprivileged user"
+    assert _level_name({"confinement": {"namespaces": False, "uid": os.getuid()}}, sandboxed=True) == "process"
+    assert _level_name({}, sandboxed=True) == "process"
+
+
+def test_an_unknown_isolation_is_a_usage_error():
+    with pytest.raises(UsageError, match="choose one of auto, bubblewrap, fork, process"):
+        check_isolation("docker")
+
+
+def test_the_sandbox_binds_no_course_file_and_hides_what_a_bound_folder_holds(tmp_path):
+    course = Path(__file__).resolve().parent.parent
+    command = bubblewrap_command((course, tmp_path))
+    bound = [command[i + 1] for i, arg in enumerate(command) if arg in ("--ro-bind", "--bind", "--dev-bind")]
+    for source in bound:
+        path = Path(source)
+        assert not (path == course or path in course.parents and path != Path("/")), source
+        assert not (course / "assignments").is_relative_to(path) or path == Path("/usr"), source
+    assert "--unshare-net" in command and "--unshare-pid" in command and "--die-with-parent" in command
+    assert ["--tmpfs", "/tmp"] == command[command.index("--tmpfs") : command.index("--tmpfs") + 2]
+
+
+@needs_bubblewrap
+def test_a_sandboxed_worker_sees_no_course_and_no_network(sandboxed, tmp_path):
+    course = Path(__file__).resolve().parent.parent
+    with RemoteSubmission(_source(), "m", Limits(), launcher=sandboxed) as remote:
+        assert remote.isolation.startswith("bubblewrap: ")
+        assert not remote.can_import("autograder")
+        assert remote.can_import("torch")
+        assert not remote.exists(str(course / "assignments"))
+        assert not remote.exists(str(course / "reference"))
+        assert not remote.exists(str(tmp_path))
+        assert remote.connect(1) != "connected"
+        assert remote.write_outside(str(course / "pwned.txt")) in ("OSError", "PermissionError", "FileNotFoundError")
+        facts = remote.facts()
+    assert not (course / "pwned.txt").exists()
+    assert facts["pid"] == 1
+    assert facts["cwd"] == facts["home"] and facts["cwd"].startswith("/tmp/")
+    assert facts["nice"] > 0
+    assert facts["nproc"] == Limits().worker_processes
+    assert facts["fsize"] == Limits().worker_file_bytes
+    if os.getuid() == 0:
+        assert facts["uid"] != 0
+
+
+@pytest.mark.parametrize("kind", [pytest.param("sandboxed", marks=needs_bubblewrap), "forked"])
+def test_nothing_of_one_worker_reaches_the_next(kind, request):
+    launcher = request.getfixturevalue(kind)
+    with RemoteSubmission(_source(), "m", Limits(), launcher=launcher) as first:
+        assert first.remember("secret of the first student") == 1
+        assert first.recall() == [1, ["left-behind.txt"]]
+    with RemoteSubmission(_source(), "m", Limits(), launcher=launcher) as second:
+        assert second.recall() == [0, []]
+
+
+@pytest.mark.parametrize("kind", [pytest.param("sandboxed", marks=needs_bubblewrap), "forked"])
+def test_a_worker_gets_no_environment_of_the_grader(kind, request, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SECRET", "do-not-leak")
+    launcher = ForkServerLauncher(sandbox=kind == "sandboxed", required=kind == "sandboxed")
+    try:
+        with RemoteSubmission(_source(), "m", Limits(), launcher=launcher) as remote:
+            env = remote.facts()["env"]
+    finally:
+        launcher.close()
+    assert "AUTOGRADER_SECRET" not in env
+    assert {"HOME", "TMPDIR"} <= set(env)
+
+
+def test_output_past_the_cap_is_not_read_and_the_worker_is_told(forked):
+    limits = Limits(output_cap_bytes=4 << 20, call_timeout_s=30)
+    with RemoteSubmission(_source(), "m", limits, launcher=forked) as remote:
+        with pytest.raises(StudentException, match="BrokenPipeError"):
+            remote.flood(64)
+        assert "printed more than 4194304 bytes" in remote.output()
+        assert len(remote.output()) < 200_000
+
+
+def test_the_process_launcher_records_the_lowest_level():
+    launcher = ProcessLauncher()
+    with RemoteSubmission(_source(), "m", Limits(), launcher=launcher) as remote:
+        assert remote.isolation.startswith("process: ")
+        assert remote.recall() == [0, []]
