@@ -219,7 +219,7 @@ def test_grading_with_tests_the_reference_fails_is_refused(tmp_path, fast_course
     assert completed.returncode == 2, completed.stdout
     assert "the reference solution fails 1 test(s) of 02_classification" in completed.stderr
     assert "softmax: equal logits give equal probabilities: softmax(logits) is wrong" in completed.stderr
-    assert not (tmp_path / "out" / "alice").exists()
+    assert not (tmp_path / "out").exists()
 
 
 def test_usage_errors_are_one_clear_line(tmp_path, course):

@@ -12,8 +12,9 @@ import pickle
 import shutil
 import stat
 import tempfile
+import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Generator, Sequence
 
 import pytest
 
@@ -160,14 +161,22 @@ def test_hidden_inputs_are_never_drawn_under_another_secret(tmp_path, monkeypatc
 
 @dataclasses.dataclass
 class CourseMovedAway:
-    """Moves the course out of reach while `inner` grades, then puts it back."""
+    """Moves the course out of reach while `inner` grades, then puts it back.
+
+    The main process checks the tests on the reference (the preflight) while
+    the graders start; the course moves once that check is over, since it is
+    the graders that must need nothing of it.
+    """
 
     inner: Executor
     course: Path
     yielded: int = 0
 
-    def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Iterator[tuple[int, SubmissionResult | Failed]]:
+    def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Generator[tuple[int, SubmissionResult | Failed], None, None]:
         away = self.course.with_name(self.course.name + "-away")
+        for thread in threading.enumerate():
+            if thread.name == "preflight":
+                thread.join()
         self.course.rename(away)
         try:
             for outcome in self.inner.run(bundle, tasks, hidden):
@@ -188,7 +197,7 @@ class InProcess:
     graded: int = 0
     closed: bool = False
 
-    def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Iterator[tuple[int, SubmissionResult | Failed]]:
+    def run(self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()) -> Generator[tuple[int, SubmissionResult | Failed], None, None]:
         folder = Path(tempfile.mkdtemp(prefix="in-process-"))
         config, dirs, reference = bundle.materialize(folder / "bundle")
         launcher = choose_launcher("auto", (*hidden, folder))

@@ -12,6 +12,9 @@ alone, so an interrupted run keeps everything it graded.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +65,27 @@ def _nothing_to_grade(submissions: Path, skipped: list[Skipped]) -> str:
     return message
 
 
+class _Background:
+    """A call run in a thread: the preflight runs while the graders start, and its verdict is
+    awaited before any result is written, so a broken test suite still grades nobody."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name="preflight", daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001  (raised again in the waiting thread)
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def grade_class(
     config: AssignmentConfig,
     course: Path,
@@ -98,10 +122,19 @@ def grade_class(
     folders = {task.student: folder_for(task.student) for task in tasks}
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
-    preflight(config, dirs, reference_module)
     bundle = AssignmentBundle.build(config, course)
     hidden = (course.resolve(), submissions.resolve(), out.resolve())
     runner = executor or LocalExecutor(jobs, isolation=isolation)
+    checked = _Background(functools.partial(preflight, config, dirs, reference_module))
+    outcomes = runner.run(bundle, tasks, hidden)
+    try:
+        first = next(outcomes, None)
+        checked.wait()
+    except BaseException:
+        outcomes.close()
+        if executor is None:
+            runner.close()
+        raise
 
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
@@ -112,7 +145,7 @@ def grade_class(
         gradebook.write(ordered, config.exercise_names, out / GRADEBOOK)
 
     try:
-        for index, outcome in runner.run(bundle, tasks, hidden):
+        for index, outcome in itertools.chain([first] if first is not None else [], outcomes):
             task = tasks[index]
             if isinstance(outcome, Failed):
                 rejected = Rejected(task.student, task.origin, f"{outcome.reason}; ask your instructor")

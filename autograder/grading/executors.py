@@ -50,7 +50,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator, Protocol, Sequence
+from typing import Generator, Protocol, Sequence
 
 from autograder.config import AssignmentConfig, Limits
 from autograder.errors import GraderError
@@ -70,8 +70,9 @@ class Executor(Protocol):
 
     def run(
         self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()
-    ) -> Iterator[tuple[int, SubmissionResult | Failed]]:
-        """Yield (index in `tasks`, result or failure) exactly once per task, in any order, as each ends.
+    ) -> Generator[tuple[int, SubmissionResult | Failed], None, None]:
+        """Yield (index in `tasks`, result or failure) exactly once per task, in any order, as each ends;
+        closing the generator early stops the grading.
 
         `hidden` are paths of this machine that no worker may see (the
         course, the submissions, the output folder); an executor that runs
@@ -156,7 +157,7 @@ class LocalExecutor:
 
     def run(
         self, bundle: AssignmentBundle, tasks: Sequence[Task], hidden: tuple[Path, ...] = ()
-    ) -> Iterator[tuple[int, SubmissionResult | Failed]]:
+    ) -> Generator[tuple[int, SubmissionResult | Failed], None, None]:
         root = Path(tempfile.mkdtemp(prefix="autograder-bundle-"))
         try:
             setup = functools.partial(_setup, bundle, root, self.isolation, (*hidden, root))
