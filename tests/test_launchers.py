@@ -181,3 +181,34 @@ def test_the_process_launcher_records_the_lowest_level():
     with RemoteSubmission(_source(), "m", Limits(), launcher=launcher) as remote:
         assert remote.isolation.startswith("process: ")
         assert remote.recall() == [0, []]
+
+
+def test_without_namespaces_a_worker_still_gets_limits_and_cannot_reach_the_grader():
+    launcher = ForkServerLauncher(sandbox=False, namespaces=False)
+    code = PROBE + textwrap.dedent(
+        """
+        import signal
+        def signal_parent():
+            try:
+                os.kill(os.getppid(), signal.SIGKILL)
+                return "sent"
+            except OSError as exc:
+                return type(exc).__name__
+        """
+    )
+    try:
+        with RemoteSubmission(_source(code), "m", Limits(), launcher=launcher) as remote:
+            facts = remote.facts()
+            level = remote.isolation
+            outcome = remote.signal_parent() if os.getuid() == 0 else None
+        assert launcher.helpers(), "the fork server is still running"
+    finally:
+        launcher.close()
+    assert facts["fsize"] == Limits().worker_file_bytes and facts["nofile"] == Limits().worker_open_files
+    assert facts["pid"] != 1
+    if os.getuid() == 0:
+        assert level.startswith("unprivileged user: ")
+        assert facts["uid"] != 0 and facts["nproc"] == Limits().worker_processes
+        assert outcome == "PermissionError"
+    else:
+        assert level.startswith("process: ")

@@ -252,6 +252,9 @@ class ForkServerLauncher:
     sandbox: bool = True
     hidden: tuple[Path, ...] = ()
     required: bool = False
+    namespaces: bool = True
+    """Whether workers enter namespaces of their own; off, a worker gets what a machine
+    without them would give (the fallback levels), which tests use to check those."""
     python: str = sys.executable
     _server: subprocess.Popen[bytes] | None = None
     _socket: socket.socket | None = None
@@ -317,7 +320,7 @@ class ForkServerLauncher:
         output_r, output_w = os.pipe()
         plan = {
             "uid": self._uid,
-            "namespaces": True,
+            "namespaces": self.namespaces,
             "workdir": workdir or f"/tmp/worker-{secrets.token_hex(8)}",
             "tmp_bytes": limits.worker_tmp_bytes,
             "memory_bytes": None if gpu_device_files() else limits.worker_memory_bytes,
