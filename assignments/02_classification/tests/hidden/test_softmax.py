@@ -66,8 +66,10 @@ def test_softmax_rows_sum_to_one(submission, rng):
     check.finite(got, what="softmax(logits)", inputs=inputs, hint=STABILITY_HINT)
     tensor = check.is_tensor(got, what="softmax(logits)")
     check.that(bool((tensor >= 0).all()) and bool((tensor <= 1).all()), "softmax(logits) has entries outside [0, 1]", got=tensor, inputs=inputs)
-    check.close(tensor.sum(dim=-1), torch.ones(8), what="the row sums of softmax(logits)", inputs=inputs, rtol=0, atol=1e-5, hint=STABILITY_HINT)
-    check.close(tensor, F.softmax(logits, dim=-1), what="softmax(logits)", inputs=inputs, rtol=1e-4, atol=1e-6, hint=STABILITY_HINT)
+    # float32 resolves a logit of 600 only to 6e-5 (one of 4000 to 5e-4), so exp(z - logsumexp(z)),
+    # as stable as shifting by the max, may be off by that much; an overflow gives NaN or 0.
+    check.close(tensor.sum(dim=-1), torch.ones(8), what="the row sums of softmax(logits)", inputs=inputs, rtol=0, atol=3e-4, hint=STABILITY_HINT)
+    check.close(tensor, F.softmax(logits, dim=-1), what="softmax(logits)", inputs=inputs, rtol=3e-4, atol=1e-6, hint=STABILITY_HINT)
 
 
 @graded("softmax", "equal logits give equal probabilities")
