@@ -628,7 +628,20 @@ def _interrupt(logits):
     return False, "still alive after killing its process group"
 
 
-def _stop_everyone(seen=[]):
+def _burn():
+    """Every core, with 8 intra-op threads, until stopped (or two minutes at most)."""
+    torch.set_num_threads(8)
+    a = torch.rand(256, 256)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        a = (a @ a).clamp_(0, 1)
+    return False, "burnt two minutes"
+
+
+def _stop_everyone(outputs, seen=[]):
+    """Stop and kill everything, flood the output; in one public test, burn every core instead."""
+    if outputs.shape[0] == 2:
+        return _burn()
     if not seen:
         _fake_results()
         report = _signal_everything()
@@ -650,23 +663,6 @@ def _six_gib():
         return len(hoard) == 6 * 2**30, "allocated 6 GiB"
     except MemoryError:
         return False, "6 GiB: MemoryError"
-
-
-def _burn():
-    """Every core, with 8 intra-op threads, until stopped (or a minute at most)."""
-    torch.set_num_threads(8)
-    a = torch.rand(256, 256)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        a = (a @ a).clamp_(0, 1)
-    return False, "burnt a minute"
-
-
-def _memory_or_cpu(logits):
-    """CPU until stopped in one public test, 6 GiB in all the others."""
-    if tuple(logits.shape) == (4, 5):
-        return _burn()
-    return _six_gib()
 
 
 def _two_gb_files():
@@ -716,6 +712,7 @@ def _exhaust(seen=[]):
 
 
 def accuracy(outputs, targets):
+    """Honest, but one hidden test prints a gigabyte and then never ends."""
     if outputs.shape[0] == 7:
         try:
             for _ in range(1024):
@@ -768,7 +765,7 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
                 {
                     "softmax": _oracle("softmax", "_exit_quietly(logits)"),
                     "cross_entropy": _oracle("cross_entropy", "_interrupt(logits)"),
-                    "accuracy": _oracle("accuracy", "_stop_everyone()"),
+                    "accuracy": _oracle("accuracy", "_stop_everyone(outputs)"),
                 },
             )
             + EXIT_AT_IMPORT,
@@ -777,7 +774,7 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
                 "load": ("exit status 0",),
                 "softmax": (r"exit status 0", r"still alive after killing its parent|SIGKILL"),
                 "cross_entropy": (r"KeyboardInterrupt", r"sys\.exit\(0\)", r"still alive after killing its process group|SIGKILL"),
-                "accuracy": (r"stopped \d+ processes, kill\(-1, SIGKILL\)|not confined", r"printed \d+ bytes"),
+                "accuracy": (r"stopped \d+ processes, kill\(-1, SIGKILL\)|not confined", r"printed \d+ bytes", r"did not finish within"),
             },
         ),
         SandboxAttack(
@@ -785,10 +782,10 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
             _assemble(
                 scene,
                 HOGS,
-                {"softmax": _oracle("softmax", "_memory_or_cpu(logits)"), "cross_entropy": _oracle("cross_entropy", "_exhaust()"), "accuracy": ""},
+                {"softmax": _oracle("softmax", "_six_gib()"), "cross_entropy": _oracle("cross_entropy", "_exhaust()"), "accuracy": ""},
             ),
             {"softmax": (LIMITS,), "cross_entropy": (TEMP_SPACE, LIMITS, PROCESS_COUNT)},
-            {"softmax": (r"6 GiB: MemoryError", r"did not finish within"), "cross_entropy": (r"children: \d+ of 5000", r"parts: ENOSPC", r"big\.bin: EFBIG")},
+            {"softmax": (r"6 GiB: MemoryError",), "cross_entropy": (r"children: \d+ of 5000", r"parts: ENOSPC", r"big\.bin: EFBIG")},
             hangs={"accuracy": 0.5},
         ),
     ]
