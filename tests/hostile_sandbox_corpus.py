@@ -101,6 +101,11 @@ class Scene:
         return f".sandbox-home-canary-{self.token}"
 
     @property
+    def honest_canary(self) -> str:
+        """A line of the honest student's file: in anyone else's results, it is another student's work leaking."""
+        return f"honest-canary-{self.token}"
+
+    @property
     def out_canary(self) -> str:
         """A file the test puts in the output folder before grading, for the same reason."""
         return f".sandbox-out-canary-{self.token}"

@@ -23,18 +23,18 @@ import select
 import shutil
 import socket
 import stat
-import sys
-import sysconfig
+import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import COURSE, run_cli
-from hostile_sandbox_corpus import EXERCISES, PROCESS_COUNT, PROMISES, READ_ONLY, STATE, NETWORK, HIDDEN, SandboxAttack, Scene, attacks
+from hostile_sandbox_corpus import EXERCISES, HIDDEN, NETWORK, PROCESS_COUNT, PROMISES, READ_ONLY, STATE, SandboxAttack, Scene, attacks
 
 from autograder.grading.secret import course_secret
 from autograder.runner.launchers import bubblewrap_available
@@ -57,8 +57,12 @@ attacks on hidden files and on files outside the temp folder are expected to rea
 there, so they are not graded at that level (nothing it promises would be checked)."""
 STATE_PLACES = (Path("/dev/shm"), Path("/var/tmp"), Path("/run/lock"), Path("/tmp"))
 SHARED_STATE_HOLE = (
-    "at the namespaces level a worker writes the host's world-writable /dev/shm, /var/tmp and /run/lock, "
-    "and the next worker reads what it left there: only /tmp is private"
+    "outside bubblewrap, a worker writes the host's world-writable {places}, and the next worker (of the "
+    "same or the next submission) reads what it left there: only /tmp is private"
+)
+PATCHED_DISPATCH_HOLE = (
+    "a module the submission writes at run time and imports by name is never read by the static check, and it "
+    "disables the worker's dispatch record (OpRecord) through gc: softmax built on torch.softmax earns full points"
 )
 
 pytestmark = pytest.mark.slow
@@ -82,6 +86,7 @@ class Listener:
     """Whatever reaches the host by TCP, UDP, a Unix socket in its /tmp or an abstract socket."""
 
     def __init__(self, unix_path: Path, abstract_name: str) -> None:
+        self.unix_path, self.abstract_name = unix_path, abstract_name
         self.events: list[str] = []
         self._stop = threading.Event()
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -161,14 +166,14 @@ def _state_files(scene: Scene) -> list[Path]:
     return [place / scene.state_name for place in (*STATE_PLACES, scene.home) if (place / scene.state_name).exists()]
 
 
-def _leak_strings(scene: Scene, course: Path, honest_canary: str) -> dict[str, str]:
+def _leak_strings(scene: Scene) -> dict[str, str]:
     """Text that only a leak can bring into a result: the secret, the token, another student's canary,
     lines of the hidden tests and of the reference that no message quotes."""
-    hidden = course / "assignments" / ASSIGNMENT / "tests" / "hidden"
+    hidden = scene.course / "assignments" / ASSIGNMENT / "tests" / "hidden"
     strings = {
-        "course secret": (course / ".autograder-secret").read_text(encoding="ascii").strip(),
+        "course secret": (scene.course / ".autograder-secret").read_text(encoding="ascii").strip(),
         "grader's token": scene.token,
-        "another student's canary": honest_canary,
+        "another student's canary": scene.honest_canary,
         "a hidden test's helper": "def _valid_call_first(",
         "the reference's code": "log_sum_exp = row_max + torch.log(",
     }
@@ -177,94 +182,102 @@ def _leak_strings(scene: Scene, course: Path, honest_canary: str) -> dict[str, s
     return strings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Graded:
-    """One graded class and everything observed around it."""
+    """One graded class and everything observed on the host around it."""
 
     level: str
-    recorded: str
     scene: Scene
-    course: Path
-    run: object
-    results: dict[str, dict]
-    feedback: dict[str, str]
+    run: subprocess.CompletedProcess[str]
     corpus: dict[str, SandboxAttack]
+    results: dict[str, dict[str, Any]]
+    feedback: dict[str, str]
     digests: tuple[str, str]
-    home_canary: bool
+    home_written: bool
     leftovers: list[str]
     heartbeat_moved: bool
     state_files: list[Path]
     connections: list[str]
-    leaks: dict[str, str] = field(default_factory=dict)
+    leaks: dict[str, str]
+
+    @property
+    def recorded(self) -> str:
+        return str(next(iter(self.results.values()))["extra_data"]["isolation"]) if self.results else ""
+
+    @property
+    def level_name(self) -> str:
+        return self.recorded.split(":")[0]
 
     @property
     def promises(self) -> frozenset[str]:
-        return PROMISES[self.recorded.split(":")[0]]
+        return PROMISES.get(self.level_name, frozenset())
+
+
+def _stage(root: Path, canary_dir: Path, listener: Listener, token: str) -> Scene:
+    """The course, the submissions' folder, the output folder and the canaries, as the attacks will aim at them."""
+    os.chmod(canary_dir, 0o1777)
+    for name in ("canary.txt", "heartbeat"):
+        (canary_dir / name).write_text("canary\n", encoding="utf-8")
+        os.chmod(canary_dir / name, 0o666)
+    scene = Scene(
+        course=_course(root),
+        submissions=root / "submissions",
+        out=root / "out",
+        canary_dir=canary_dir,
+        home=Path.home(),
+        token=token,
+        tcp_port=listener.tcp_port,
+        udp_port=listener.udp_port,
+        unix_socket=listener.unix_path,
+        abstract_socket=listener.abstract_name,
+        host_uid=os.getuid(),
+        host_pid_namespace=os.readlink("/proc/self/ns/pid"),
+        repository=COURSE,
+    )
+    scene.submissions.mkdir()
+    scene.out.mkdir()
+    (scene.out / scene.out_canary).write_text("canary\n", encoding="utf-8")
+    (scene.home / scene.home_canary).write_text("canary\n", encoding="utf-8")
+    return scene
 
 
 def _grade(root: Path, level: str) -> Graded:
     token = secrets.token_hex(16)
-    course = _course(root)
-    submissions = root / "submissions"
-    submissions.mkdir()
-    out = root / "out"
     canary_dir = Path(tempfile.mkdtemp(prefix="sandbox-canary-", dir="/tmp"))
+    listener = Listener(canary_dir / "listener.sock", f"sandbox-listener-{token}")
     try:
-        os.chmod(canary_dir, 0o1777)
-        for name in ("canary.txt", "heartbeat"):
-            (canary_dir / name).write_text("canary\n", encoding="utf-8")
-            os.chmod(canary_dir / name, 0o666)
-        listener = Listener(canary_dir / "listener.sock", f"sandbox-listener-{token}")
-        scene = Scene(
-            course=course,
-            submissions=submissions,
-            out=out,
-            canary_dir=canary_dir,
-            home=Path.home(),
-            token=token,
-            tcp_port=listener.tcp_port,
-            udp_port=listener.udp_port,
-            unix_socket=canary_dir / "listener.sock",
-            abstract_socket=f"sandbox-listener-{token}",
-            host_uid=os.getuid(),
-            host_pid_namespace=os.readlink("/proc/self/ns/pid"),
-            repository=COURSE,
-        )
-        out.mkdir()
-        (out / scene.out_canary).write_text("canary\n", encoding="utf-8")
-        (scene.home / scene.home_canary).write_text("canary\n", encoding="utf-8")
+        scene = _stage(root, canary_dir, listener, token)
         corpus = {a.name: a for a in attacks(scene) if level != "fork" or a.name in FORK_LEVEL_CLASS}
         for attack in corpus.values():
-            attack.write(submissions)
-        honest_canary = f"honest-canary-{token}"
-        reference = (course / "reference" / ASSIGNMENT / "classification.py").read_text(encoding="utf-8")
-        (submissions / "honest.py").write_text(f"{reference}\n# {honest_canary}\n", encoding="utf-8")
-        before = _tree_digest(course, submissions, canary_dir)
-        heartbeat = (canary_dir / "heartbeat").stat().st_mtime_ns
-        arguments = ["grade", ASSIGNMENT, str(submissions), "--out", str(out), "--course", str(course), "--jobs", "2", "--quiet"]
+            attack.write(scene.submissions)
+        reference = (scene.course / "reference" / ASSIGNMENT / "classification.py").read_text(encoding="utf-8")
+        (scene.submissions / "honest.py").write_text(f"{reference}\n# {scene.honest_canary}\n", encoding="utf-8")
+        roots = (scene.course, scene.submissions, canary_dir)
+        before, heartbeat = _tree_digest(*roots), scene.heartbeat.stat().st_mtime_ns
+        arguments = ["grade", ASSIGNMENT, str(scene.submissions), "--out", str(scene.out), "--course", str(scene.course), "--jobs", "2", "--quiet"]
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("SANDBOX_TOKEN", token)
             run = run_cli(*arguments, *(["--isolation", "fork"] if level == "fork" else []))
-        leftovers = _running((scene.marker, f"sleep {scene.sleep_seconds}"))
+        markers = (scene.marker, f"sleep {scene.sleep_seconds}")
+        leftovers = _running(markers)
         time.sleep(0.5)
-        leftovers += _running((scene.marker, f"sleep {scene.sleep_seconds}"))
-        moved = (canary_dir / "heartbeat").stat().st_mtime_ns != heartbeat
-        listener.close()
-        after = _tree_digest(course, submissions, canary_dir)
-        home_canary = (scene.home / f".{scene.marker}").exists()
-        found_state = _state_files(scene)
+        leftovers += _running(markers)
+        digests = (before, _tree_digest(*roots))
+        home_written = (scene.home / f".{scene.marker}").exists()
+        heartbeat_moved = scene.heartbeat.stat().st_mtime_ns != heartbeat
+        state_files = _state_files(scene)
     finally:
+        listener.close()
         _clean_host(canary_dir, token)
     results, feedback = {}, {}
-    for path in out.glob("*/results.json"):
+    for path in scene.out.glob("*/results.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
         name = Path(data["extra_data"]["graded_file"]).stem
         results[name] = data
         feedback[name] = (path.parent / "feedback.md").read_text(encoding="utf-8")
-    recorded = next(iter(results.values()))["extra_data"]["isolation"] if results else ""
     return Graded(
-        level, recorded, scene, course, run, results, feedback, corpus, (before, after), home_canary,
-        leftovers, moved, found_state, list(listener.events), _leak_strings(scene, course, honest_canary),
+        level, scene, run, corpus, results, feedback, digests, home_written, leftovers, heartbeat_moved, state_files,
+        list(listener.events), _leak_strings(scene),
     )
 
 
@@ -278,67 +291,86 @@ def _clean_host(canary_dir: Path, token: str) -> None:
 
 @pytest.fixture(scope="module", params=["default", "fork"])
 def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Graded:
-    if not bubblewrap_available():
-        if request.param == "default":
-            pytest.skip("bwrap is not installed: the default level here is not bubblewrap, so its promises cannot be checked")
+    if request.param == "default" and not bubblewrap_available():
+        pytest.skip("bwrap is not installed: the default level here is not bubblewrap, so its promises cannot be checked")
     return _grade(tmp_path_factory.mktemp(f"sandbox-{request.param}"), request.param)
 
 
-def _scores(result: dict) -> dict[str, tuple[float, float]]:
+def _scores(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return {e: (v["score"], v["max_score"]) for e, v in result["extra_data"]["exercises"].items()}
 
 
-def _expect_hole(request: pytest.FixtureRequest, reason: str) -> None:
-    request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+def _outputs(result: dict[str, Any], exercise: str) -> str:
+    return "\n".join(t["output"] for t in result["tests"] if t["name"].startswith(f"{exercise}:"))
 
 
-def test_the_batch_completes_with_a_result_for_everyone(graded):
+def _shared_state_places() -> list[Path]:
+    """The host's world-writable folders besides /tmp, which only bubblewrap hides from a worker."""
+    return [p for p in STATE_PLACES if p != Path("/tmp") and p.is_dir() and p.stat().st_mode & stat.S_IWOTH]
+
+
+def _expect_shared_state_hole(graded: Graded, request: pytest.FixtureRequest) -> None:
+    if graded.level_name != "bubblewrap" and _shared_state_places():
+        places = ", ".join(map(str, _shared_state_places()))
+        request.applymarker(pytest.mark.xfail(reason=SHARED_STATE_HOLE.format(places=places), strict=True))
+
+
+def _public_titles() -> set[str]:
+    public = COURSE / "assignments" / ASSIGNMENT / "tests" / "public" / "test_classification.py"
+    return {f"{e}: {t}" for e, t in re.findall(r'@graded\("(\w+)", "([^"]+)"\)', public.read_text(encoding="utf-8"))}
+
+
+def test_the_batch_completes_with_a_result_for_everyone(graded: Graded) -> None:
     assert graded.run.returncode == 0, graded.run.stderr[-3000:]
     assert set(graded.results) == {*graded.corpus, "honest"}
 
 
-def test_every_result_records_the_level_in_force(graded):
-    expected = "bubblewrap" if graded.level == "default" else None
-    levels = {r["extra_data"]["isolation"] for r in graded.results.values()}
-    assert levels == {graded.recorded}, levels
-    name = graded.recorded.split(":")[0]
-    assert name in PROMISES
-    if expected:
-        assert name == expected
+def test_every_result_records_the_level_in_force(graded: Graded) -> None:
+    assert {r["extra_data"]["isolation"] for r in graded.results.values()} == {graded.recorded}
+    assert graded.level_name in PROMISES, graded.recorded
+    if graded.level == "default":
+        assert graded.level_name == "bubblewrap"
     else:
-        assert name != "bubblewrap", "--isolation fork must not claim bubblewrap"
+        assert graded.level_name != "bubblewrap", "--isolation fork must not claim bubblewrap"
     assert f"Isolation: {graded.recorded}" in graded.run.stdout
 
 
-def test_the_honest_student_gets_full_marks(graded):
+def test_the_honest_student_gets_full_marks(graded: Graded) -> None:
     for exercise, (score, max_score) in _scores(graded.results["honest"]).items():
         assert score == max_score > 0, f"{exercise}: {score}/{max_score}"
 
 
-PATCHED_DISPATCH_HOLE = (
-    "a module the submission writes at run time and imports by name is never read by the static check, and it "
-    "disables the worker's dispatch record (OpRecord) through gc: softmax built on torch.softmax earns full points"
-)
-ATTACKED = [("snoops", e) for e in EXERCISES] + [("escapes", e) for e in EXERCISES] + [("misbehaves", e) for e in EXERCISES]
-ATTACKED += [("hogs", "softmax"), ("hogs", "cross_entropy")]
+ATTACKED = [(name, e) for name in ("snoops", "escapes", "misbehaves") for e in EXERCISES] + [("hogs", "softmax"), ("hogs", "cross_entropy")]
 
 
 @pytest.mark.parametrize(("name", "exercise"), ATTACKED, ids=[f"{n}-{e}" for n, e in ATTACKED])
-def test_an_attack_earns_nothing(graded, name, exercise, request):
+def test_an_attack_earns_nothing(graded: Graded, name: str, exercise: str, request: pytest.FixtureRequest) -> None:
     if name not in graded.corpus:
-        pytest.skip(f"not graded at {graded.recorded.split(':')[0]}: its files are expected to be reachable there")
+        pytest.skip(f"not graded at {graded.level_name}: what it attacks is expected to be reachable there")
     unpromised = [g for g in graded.corpus[name].guards[exercise] if g not in graded.promises]
     if unpromised:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not promise {unpromised}: this attack is expected to get through")
+        pytest.skip(f"{graded.level_name} does not promise {unpromised}: this attack is expected to get through")
     if (name, exercise) == ("escapes", "softmax"):
-        _expect_hole(request, PATCHED_DISPATCH_HOLE)
-    if (name, exercise) == ("escapes", "cross_entropy") and not graded.recorded.startswith("bubblewrap"):
-        _expect_hole(request, SHARED_STATE_HOLE)
+        request.applymarker(pytest.mark.xfail(reason=PATCHED_DISPATCH_HOLE, strict=True))
+    if (name, exercise) == ("escapes", "cross_entropy"):
+        _expect_shared_state_hole(graded, request)
     score, max_score = _scores(graded.results[name])[exercise]
     assert score == 0, f"{name} earned {score}/{max_score} on {exercise} through its attack"
 
 
-def test_a_call_that_hangs_costs_only_its_own_test(graded):
+def test_every_attack_ran(graded: Graded) -> None:
+    """An attack that broke before it tried anything would pass every other test here."""
+    for name, attack in graded.corpus.items():
+        result = graded.results[name]
+        for exercise, patterns in attack.ran.items():
+            if not set(attack.guards.get(exercise, ())) <= graded.promises:
+                continue
+            text = result["output"] if exercise == "load" else _outputs(result, exercise)
+            missing = [p for p in patterns if not re.search(p, text)]
+            assert not missing, f"{name} {exercise}: {missing} not in {text[:3000]}"
+
+
+def test_a_call_that_hangs_costs_only_its_own_test(graded: Graded) -> None:
     tests = [t for t in graded.results["hogs"]["tests"] if t["name"].startswith("accuracy:")]
     failed = [t for t in tests if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["accuracy: raw scores with class-index targets, N=7"], failed
@@ -348,81 +380,71 @@ def test_a_call_that_hangs_costs_only_its_own_test(graded):
     assert score == max_score - graded.corpus["hogs"].hangs["accuracy"]
 
 
-def test_every_attack_ran(graded):
-    """An attack that broke before it tried anything would pass every other test here."""
-    for name, attack in graded.corpus.items():
-        result = graded.results[name]
-        for exercise, fragments in attack.ran.items():
-            if not set(attack.guards.get(exercise, ())) <= graded.promises:
-                continue
-            if exercise == "load":
-                text = result["output"]
-            else:
-                text = "\n".join(t["output"] for t in result["tests"] if t["name"].startswith(f"{exercise}:"))
-            missing = [f for f in fragments if not re.search(f, text)]
-            assert not missing, f"{name} {exercise}: {missing} not in {text[:3000]}"
+def test_results_are_the_graders_own(graded: Graded) -> None:
+    """Printed and written fake results, exits with status 0 and interrupts change no score."""
+    max_scores = {r["max_score"] for r in graded.results.values()}
+    assert len(max_scores) == 1
+    for name, result in graded.results.items():
+        assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"])), name
+        assert not any(t["name"].endswith(": all") for t in result["tests"]), name
+    assert graded.results["misbehaves"]["score"] == 0
 
 
-def _children(graded: Graded) -> list[int]:
-    """How many children the fork bomb started, as its attack reported in each worker."""
-    outputs = "\n".join(t["output"] for t in graded.results["hogs"]["tests"] if t["name"].startswith("cross_entropy:"))
-    return [int(n) for n in re.findall(r"children: (\d+) of 5000", outputs)]
-
-
-def test_output_floods_stay_out_of_the_results(graded):
+def test_output_floods_stay_out_of_the_results(graded: Graded) -> None:
     for name in ("hogs", "misbehaves"):
         assert len(json.dumps(graded.results[name])) < 300_000
         assert len(graded.feedback[name]) < 300_000
+    assert "[your code printed more than" in graded.feedback["misbehaves"]
 
 
-def test_nothing_leaks_into_the_results(graded):
+def test_process_count_is_limited_where_promised(graded: Graded) -> None:
+    if PROCESS_COUNT not in graded.promises:
+        pytest.skip(f"{graded.level_name} does not limit the number of processes")
+    children = [int(n) for n in re.findall(r"children: (\d+) of 5000", _outputs(graded.results["hogs"], "cross_entropy"))]
+    assert children and max(children) < WORKER_PROCESSES, children
+
+
+def test_nothing_leaks_into_the_results(graded: Graded) -> None:
     if HIDDEN not in graded.promises:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not hide the course: a submission may read and print it")
+        pytest.skip(f"{graded.level_name} does not hide the course: a submission may read and print it")
+    public = _public_titles()
     for name, result in graded.results.items():
         if name == "honest":
             continue
         text = json.dumps(result) + graded.feedback[name]
         leaked = [what for what, needle in graded.leaks.items() if needle in text]
         assert not leaked, f"{name}'s results show {leaked}"
+        hidden = [t for t in result["tests"] if t["name"] not in public and t["status"] == "failed"]
+        assert hidden and not any("expected:" in t["output"] for t in hidden), name
     assert "STOLEN" not in graded.feedback["snoops"]
 
 
-def test_files_outside_the_sandbox_are_unchanged(graded):
+def test_files_outside_the_sandbox_are_unchanged(graded: Graded) -> None:
     if READ_ONLY not in graded.promises:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not promise a read-only filesystem")
+        pytest.skip(f"{graded.level_name} does not promise a read-only filesystem")
     before, after = graded.digests
     assert before == after, "the course, the submissions or the canary folder in the host's /tmp changed"
-    assert not graded.home_canary
+    assert not graded.home_written
     out = graded.scene.out
     assert {p.name for p in out.iterdir()} == {*graded.corpus, "honest", "gradebook.csv", graded.scene.out_canary}
     for folder in out.iterdir():
         if folder.is_dir():
             assert {p.name for p in folder.iterdir()} == {"results.json", "feedback.md"}
-    for name, result in graded.results.items():
-        assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"])), name
 
 
-def test_no_connection_reaches_the_host(graded):
+def test_no_connection_reaches_the_host(graded: Graded) -> None:
     if NETWORK not in graded.promises:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not promise a network of its own")
+        pytest.skip(f"{graded.level_name} does not promise a network of its own")
     assert graded.connections == []
 
 
-def test_nothing_started_by_a_submission_keeps_running(graded):
+def test_nothing_started_by_a_submission_keeps_running(graded: Graded) -> None:
     assert graded.leftovers == []
     assert not graded.heartbeat_moved
 
 
-def test_nothing_a_worker_writes_survives_it(graded, request):
+def test_nothing_a_worker_writes_survives_it(graded: Graded, request: pytest.FixtureRequest) -> None:
     if STATE not in graded.promises:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not promise a private temp folder")
-    if not graded.recorded.startswith("bubblewrap"):
-        _expect_hole(request, SHARED_STATE_HOLE)
+        pytest.skip(f"{graded.level_name} does not promise a private temp folder")
+    _expect_shared_state_hole(graded, request)
     assert graded.state_files == []
-
-
-def test_process_count_is_limited_where_promised(graded):
-    if PROCESS_COUNT not in graded.promises:
-        pytest.skip(f"{graded.recorded.split(':')[0]} does not limit the number of processes")
-    children = _children(graded)
-    assert children and max(children) < WORKER_PROCESSES, children
