@@ -43,12 +43,14 @@ PROCESS_COUNT = "process count"
 """A worker cannot start more than its limit of processes."""
 TEMP_SPACE = "temp space"
 """A worker's temp folder is a size-capped space of its own."""
+OWN_PROCESSES = "own processes"
+"""A worker reaches no process outside its PID namespace: it can neither signal one nor write into its memory."""
 PROTOCOL = "protocol"
 """Only the worker's answers count: printing, exiting, raising and signalling earn nothing."""
 
 PROMISES: dict[str, frozenset[str]] = {
-    "bubblewrap": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, PROTOCOL}),
-    "namespaces": frozenset({NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, PROTOCOL}),
+    "bubblewrap": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
+    "namespaces": frozenset({NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
     "unprivileged user": frozenset({LIMITS, PROCESS_COUNT, PROTOCOL}),
     "process": frozenset({LIMITS, PROTOCOL}),
 }
@@ -599,6 +601,20 @@ def _signal_everything():
     return f"stopped {stopped} processes, kill(-1, SIGKILL) {killed}"
 
 
+def _writable_memories():
+    """Other processes whose memory this one may write: code put there runs wherever that process is."""
+    me = os.readlink("/proc/self")
+    writable = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and pid != me:
+            try:
+                with open(f"/proc/{pid}/mem", "r+b"):
+                    writable.append(pid)
+            except OSError:
+                pass
+    return writable
+
+
 def _flood():
     """A gigabyte of output (or until the grader stops reading)."""
     line = "y" * (2**20 - 1)
@@ -649,7 +665,7 @@ def _stop_everyone(outputs, seen=[]):
         return _burn()
     if not seen:
         _fake_results()
-        report = _signal_everything()
+        report = f"{_signal_everything()}; memory of {len(_writable_memories())} other processes writable"
         seen.append((False, f"{report}; printed {_flood()} bytes"))
     return seen[0]
 
@@ -779,7 +795,7 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
                 "load": ("exit status 0",),
                 "softmax": (r"exit status 0", r"still alive after killing its parent|SIGKILL"),
                 "cross_entropy": (r"KeyboardInterrupt", r"sys\.exit\(0\)", r"still alive after killing its process group|SIGKILL"),
-                "accuracy": (r"stopped \d+ processes, kill\(-1, SIGKILL\)|not confined", r"printed \d+ bytes", r"did not finish within"),
+                "accuracy": (r"stopped \d+ processes, kill\(-1, SIGKILL\)|not confined", r"memory of \d+ other processes writable", r"printed \d+ bytes", r"did not finish within"),
             },
         ),
         SandboxAttack(

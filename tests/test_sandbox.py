@@ -34,7 +34,19 @@ from typing import Any
 import pytest
 
 from conftest import COURSE, run_cli
-from hostile_sandbox_corpus import EXERCISES, HIDDEN, NETWORK, PROCESS_COUNT, PROMISES, READ_ONLY, STATE, SandboxAttack, Scene, attacks
+from hostile_sandbox_corpus import (
+    EXERCISES,
+    HIDDEN,
+    NETWORK,
+    OWN_PROCESSES,
+    PROCESS_COUNT,
+    PROMISES,
+    READ_ONLY,
+    STATE,
+    SandboxAttack,
+    Scene,
+    attacks,
+)
 
 from autograder.grading.secret import course_secret
 from autograder.runner.launchers import bubblewrap_available
@@ -59,6 +71,10 @@ STATE_PLACES = (Path("/dev/shm"), Path("/var/tmp"), Path("/run/lock"), Path("/tm
 SHARED_STATE_HOLE = (
     "outside bubblewrap, a worker writes the host's world-writable {places}, and the next worker (of the "
     "same or the next submission) reads what it left there: only /tmp is private"
+)
+RELAY_MEMORY_HOLE = (
+    "a worker opens /proc/<pid>/mem of the process that started its PID namespace (same uid, dumpable) for "
+    "writing: that process lives outside the namespace, so code written into it escapes the worker's namespace"
 )
 PATCHED_DISPATCH_HOLE = (
     "a module the submission writes at run time and imports by name is never read by the static check, and it "
@@ -436,6 +452,14 @@ def test_no_connection_reaches_the_host(graded: Graded) -> None:
     if NETWORK not in graded.promises:
         pytest.skip(f"{graded.level_name} does not promise a network of its own")
     assert graded.connections == []
+
+
+def test_a_worker_cannot_write_into_other_processes(graded: Graded, request: pytest.FixtureRequest) -> None:
+    if OWN_PROCESSES not in graded.promises:
+        pytest.skip(f"{graded.level_name} does not give a worker a PID namespace of its own")
+    request.applymarker(pytest.mark.xfail(reason=RELAY_MEMORY_HOLE, strict=True))
+    counts = [int(n) for n in re.findall(r"memory of (\d+) other processes writable", _outputs(graded.results["misbehaves"], "accuracy"))]
+    assert counts and max(counts) == 0, counts
 
 
 def test_nothing_started_by_a_submission_keeps_running(graded: Graded) -> None:
