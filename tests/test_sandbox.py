@@ -10,6 +10,10 @@ socket and an abstract socket. Afterwards it checks, for what the level
 recorded in the results promises (`PROMISES`), that no attack earned a
 point, nothing leaked into the results, the canaries are unchanged, no
 connection arrived and nothing the submissions started is still running.
+What a level does not promise is skipped with the reason; an attack that
+gets through where the level promises otherwise is a strict xfail naming
+the hole (`*_HOLE`), so that closing it turns the test red until the mark
+goes.
 """
 
 from __future__ import annotations
