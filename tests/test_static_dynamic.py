@@ -168,6 +168,12 @@ def test_text_timed_as_code_and_namespaces_used_beyond_a_membership_test_gate_ev
         "import threading\nRUN = threading.Thread",
         "import torch\nRUN = torch._C._DisableTorchDispatch",
         "import torch\nRUN = torch._C._unset_dispatch_mode",
+        "import subprocess\nRUN = subprocess.run",
+        "from subprocess import check_output\nRUN = check_output(['true'])",
+        "import os\nRUN = os.system",
+        "import os\nRUN = os.posix_spawn",
+        "import os\nRUN = os.execv",
+        "import os\nRUN = os.spawnlp",
     ],
 )
 def test_code_the_record_of_dispatched_operations_cannot_see_gates_everything(setup):

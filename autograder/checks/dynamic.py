@@ -129,6 +129,10 @@ REACHES_ANYTHING = (
     "os.fork",
     "os.forkpty",
     "os.register_at_fork",
+    "os.system",
+    "os.popen",
+    "subprocess",
+    "pty",
 )
 """Library APIs that hand out objects by computed names, run text as code,
 change how torch dispatches its calls, or run code in another thread or
@@ -136,6 +140,9 @@ process, where the worker's record of dispatched operations does not see it:
 any use is unchecked."""
 
 REACHES_ANYTHING_PREFIXES = (
+    "os.spawn",
+    "os.posix_spawn",
+    "os.exec",
     "torch.nn.modules.module.register_module_",
     "torch._C._dispatch_",
     "torch._library",
