@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import resource
 import signal
 import sys
@@ -41,6 +42,13 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 TMP = "/tmp"
+SHARED_WRITABLE = (TMP, "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
+"""Folders any user may write to on a usual Linux system."""
+CAPSET = {"x86_64": 126, "aarch64": 91, "riscv64": 91, "ppc64le": 184, "s390x": 185}
+CAPABILITY_VERSION_3 = 0x20080522
+PR_CAPBSET_DROP = 24
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
 NICENESS = 5
 """Student code yields the CPU to the graders, which must keep their own deadlines."""
 
@@ -100,17 +108,21 @@ def _enter_namespaces() -> None:
 
     The parent stays behind only to pass the child's exit status on, exactly
     as the child ended (a signal is raised again on itself), so the fork
-    server sees the worker's own death. The child leads a session of its
-    own, so that signalling its process group reaches nothing outside.
+    server sees the worker's own death; it is not dumpable, so that the
+    child, which shares its uid, cannot open its memory through /proc. The
+    child leads a session of its own, so that signalling its process group
+    reaches nothing outside.
     """
     uid, gid = os.getuid(), os.getgid()
     libc = _libc()
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET), "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
     child = os.fork()
     if child:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         _relay(child)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     os.setsid()
@@ -137,10 +149,45 @@ def _relay(child: int) -> None:
 
 
 def _private_tmp(size: int) -> None:
+    """A fresh tmpfs on every place any user may write: what one worker leaves there, the next never sees."""
     libc = _libc()
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     options = f"size={size},mode=0700".encode()
-    _check(libc.mount(b"tmpfs", TMP.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {TMP}")
+    for place in SHARED_WRITABLE:
+        if place == TMP or os.path.isdir(place) and not os.path.islink(place):
+            _check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {place}")
+
+
+def _drop_capabilities() -> bool:
+    """Give up the capabilities that creating the user namespace gave, once the mounts are made:
+    without them, no process of another namespace can be traced or have its memory opened,
+    even one with this worker's uid. Needs the capset system call's number for this machine."""
+    number = CAPSET.get(platform.machine())
+    if number is None:
+        return False
+    libc = _libc()
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    for capability in range(64):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    return int(libc.syscall(number, header, data)) == 0
+
+
+def _readable_by_anyone(paths: list[str]) -> bool:
+    """Whether another user can read Python itself (its prefix and import path), through every folder above it."""
+    for path in paths:
+        if not os.path.isdir(path):
+            continue
+        mode = os.stat(path).st_mode
+        if mode & 0o005 != 0o005:
+            return False
+        parent = os.path.dirname(path)
+        while parent and parent != os.path.dirname(parent):
+            if not os.stat(parent).st_mode & 0o001:
+                return False
+            parent = os.path.dirname(parent)
+    return True
 
 
 def _limit(plan: Plan, own_count: bool) -> None:
@@ -172,6 +219,9 @@ def confine(plan: Plan) -> dict[str, Any]:
     """Apply the plan to this process (freshly forked, single-threaded); returns what held, for the record."""
     facts: dict[str, Any] = {"namespaces": False, "private_tmp": False}
     own_uid = plan.uid is not None and os.getuid() == 0
+    if own_uid and not _readable_by_anyone([sys.prefix, sys.base_prefix, *sys.path]):
+        own_uid = False
+        facts["uid_kept"] = "Python is installed where other users cannot read it"
     os.makedirs(plan.workdir, mode=0o700, exist_ok=True)
     if plan.uid is not None and own_uid:
         os.chown(plan.workdir, plan.uid, plan.uid)
@@ -184,12 +234,14 @@ def confine(plan: Plan) -> dict[str, Any]:
             facts["namespaces"] = True
             _private_tmp(plan.tmp_bytes)
             facts["private_tmp"] = True
+            facts["capabilities_dropped"] = _drop_capabilities()
             workdir = os.path.join(TMP, "work")
         except OSError as exc:
             facts["namespace_error"] = str(exc)
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     os.chdir(workdir)
     _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.nice(NICENESS)
     _limit(plan, own_uid or facts["namespaces"])
     facts["memory_limit"] = plan.memory_bytes is not None

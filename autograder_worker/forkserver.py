@@ -29,7 +29,7 @@ from typing import Any
 import torch
 
 from autograder_worker import worker
-from autograder_worker.confine import PR_SET_PDEATHSIG, Plan, confine
+from autograder_worker.confine import PR_SET_DUMPABLE, PR_SET_PDEATHSIG, Plan, confine
 
 MAX_MESSAGE = 1 << 20
 FAILED_START = 70
@@ -104,8 +104,14 @@ def serve(sock: socket.socket) -> None:
 
 
 def main(fd: int) -> None:
-    """Run as `python -I -c ...` (inside bubblewrap where it can), with the socket as descriptor `fd`."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """Run as `python -I -c ...` (inside bubblewrap where it can), with the socket as descriptor `fd`.
+
+    The server is not dumpable: a worker of the same uid must not be able to
+    open its memory through /proc and change what the next worker starts as.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
     torch.set_num_threads(1)
     worker.warm_up()
