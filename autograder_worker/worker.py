@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes
 
-from autograder_worker import codec, frames, notebook_shims
+from autograder_worker import codec, frames, imports, notebook_shims
 from autograder_worker.layers import build_layers
 from autograder_worker.memory_modules import MemoryModules
 from autograder_worker.names import type_names
@@ -218,6 +218,7 @@ def _load(request: dict[str, Any]) -> tuple[types.ModuleType, set[str], list[dic
         notebook_shims.install(namespace)
     own_modules = MemoryModules(request.get("modules", []))
     own_modules.install()
+    imports.guard(own_modules)
     filenames = own_modules.filenames
     errors: list[dict[str, Any]] = []
 

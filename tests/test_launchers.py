@@ -11,7 +11,7 @@ import pytest
 
 from autograder.config import Limits
 from autograder.errors import UsageError
-from autograder.intake.source import Chunk, SubmissionSource
+from autograder.intake.source import Chunk, ModuleFile, SubmissionSource
 from autograder.runner.errors import StudentException
 from autograder.runner.handle import RemoteSubmission
 from autograder.runner.launchers import (
@@ -216,3 +216,26 @@ def test_without_namespaces_a_worker_still_gets_limits_and_a_user_of_its_own_whe
     else:
         assert level.startswith("process: ")
         assert facts["uid"] == os.getuid()
+
+
+@pytest.mark.parametrize("kind", [pytest.param("sandboxed", marks=needs_bubblewrap), "forked"])
+def test_a_module_written_at_run_time_cannot_be_imported_but_submitted_ones_can(kind, request):
+    code = textwrap.dedent(
+        """
+        import os, sys
+        def sneaky():
+            with open("written_later.py", "w") as handle:
+                handle.write("import torch\\nsoftmax = torch.softmax\\n")
+            sys.path.insert(0, os.getcwd())
+            import written_later
+            return "imported"
+        def honest():
+            import helpers, json, email.mime.text
+            return helpers.Y
+        """
+    )
+    source = SubmissionSource("s", "m.py", "module", (Chunk("m.py", "m.py", code),), (ModuleFile("helpers", "helpers.py", "Y = 7\n", False),))
+    with RemoteSubmission(source, "m", Limits(), launcher=request.getfixturevalue(kind)) as remote:
+        assert remote.honest() == 7
+        with pytest.raises(StudentException, match=r"ImportError: `import written_later` would load .*written_later.py, which is not part of your submission"):
+            remote.sneaky()
