@@ -10,11 +10,20 @@ attack works and garbage when it fails, so a score above zero on an
 attacked exercise means the attack got through. Its other exercises are
 honest and must keep their points.
 
+Code that starts programs (`subprocess`, `os.posix_spawn`, ...) gates
+every exercise it reaches: it runs where the static check cannot follow. So
+the attackers whose tests must run use none of it, and what can only be done
+by starting programs (daemons, a fork bomb) is the work of one attacker,
+`leaves`, whose exercises are all gated: its attack runs while the file
+loads, reports on what it printed, and the test checks from outside (the
+processes left, a heartbeat file, the peak count of its children) that the
+runtime limits held all the same.
+
 The attacks aim at the real targets of one graded class (a `Scene`: the
 course, the submissions, the output folder, a listener's ports, a token in
 the grader's environment), written into each file by the test. Whatever
 could hurt the machine if confinement failed is bounded in the file itself:
-the fork bomb stops at 5000 children that sleep 20 s, the daemons stop after
+the fork bomb stops at `BOMB` children that sleep 20 s, the daemons stop after
 60 s, and signals that reach "everything" are only sent where the worker is
 either in a PID namespace of its own or a user of its own.
 """
@@ -27,6 +36,9 @@ from pathlib import Path
 from hostile_corpus import ACCURACY, CROSS_ENTROPY, HEAD, SOFTMAX
 
 EXERCISES = ("softmax", "cross_entropy", "accuracy")
+BOMB = 256
+"""The most children the fork bomb starts: well above any worker's process limit, and few enough
+that a machine where the limit does not hold survives it."""
 
 HIDDEN = "hidden"
 """Hidden tests, the reference, the course secret, other students' work, the output folder and the
@@ -90,8 +102,10 @@ class Scene:
         return "20." + str(int(self.token[:12], 16))
 
     @property
-    def heartbeat(self) -> Path:
-        return self.canary_dir / "heartbeat"
+    def heartbeats(self) -> tuple[Path, Path]:
+        """World-writable files that the daemons touch every 0.1 s while they run: one in the host's /tmp,
+        one in the host's home (which a worker that keeps the grader's uid may write)."""
+        return self.canary_dir / "heartbeat", self.home / f".sandbox-heartbeat-{self.token}"
 
     @property
     def state_name(self) -> str:
@@ -118,11 +132,15 @@ class SandboxAttack:
     """One hostile submission.
 
     `guards` maps each attacked exercise to the protections that must stop
-    its attack (all of them promised, or the attack may get through); the other exercises are honest, and `hangs` lists the points
-    an honest exercise loses to one deliberate hang. `ran` holds, for each
-    exercise (or "load"), patterns (regular expressions) that its tests'
-    output (or the result's notices) must show, so that an attack that broke
-    before it tried anything cannot pass for one that was stopped.
+    its attack (all of them promised, or the attack may get through); the
+    other exercises are honest, and `hangs` lists the points an honest
+    exercise loses to one deliberate hang. `ran` holds, for each exercise,
+    "load" or "printed", patterns (regular expressions) that its tests'
+    output, the result's notices or what the file printed (as feedback.md
+    shows it) must show, so that an attack that broke before it tried
+    anything cannot pass for one that was stopped. `gated` names what makes
+    the static check gate every exercise: such an attack runs only while its
+    file loads.
     """
 
     name: str
@@ -130,6 +148,7 @@ class SandboxAttack:
     guards: dict[str, tuple[str, ...]]
     ran: dict[str, tuple[str, ...]]
     hangs: dict[str, float] = field(default_factory=dict)
+    gated: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -175,7 +194,8 @@ def _preamble(scene: Scene) -> str:
         "TOKEN": scene.token,
         "MARKER": scene.marker,
         "SLEEP": scene.sleep_seconds,
-        "HEARTBEAT": str(scene.heartbeat),
+        "BOMB": BOMB,
+        "HEARTBEATS": [str(path) for path in scene.heartbeats],
         "STATE_NAME": scene.state_name,
         "HOME_CANARY": scene.home_canary,
         "OUT_CANARY": scene.out_canary,
@@ -186,7 +206,7 @@ def _preamble(scene: Scene) -> str:
         "HOST_UID": scene.host_uid,
         "HOST_PID_NAMESPACE": scene.host_pid_namespace,
     }
-    lines = [HEAD + "import os\nimport signal\nimport socket\nimport subprocess\nimport sys\nimport time\n"]
+    lines = [HEAD + "import os\nimport signal\nimport socket\nimport sys\nimport time\n"]
     lines += [f"{key} = {value!r}" for key, value in values.items()]
     return "\n".join(lines) + "\n" + HONEST
 
@@ -440,11 +460,13 @@ def _helper():
 PATCHED_SOFTMAX = "def softmax(logits, dim=-1):\n    return _helper().normalise(logits, dim)\n"
 
 KEEPS_STATE = '''
-STATE_PLACES = ["/dev/shm", "/var/tmp", "/run/lock", "/tmp", os.getcwd(), os.path.expanduser("~"), HOST_HOME]
+STATE_PLACES = ["/dev/shm", "/var/tmp", "/run/lock", "/dev/mqueue", "/tmp", os.getcwd(), os.path.expanduser("~")]
 
 
 def _state_found():
-    """Whether an earlier worker left its mark in a place this one can see."""
+    """Whether an earlier worker left its mark in a place every worker shares: the temp folders, its
+    folder and its home. (The host's home is not one: a level that lets a worker write it promises no
+    read-only filesystem, and `snoops` writes there.)"""
     return any(os.path.exists(os.path.join(place, STATE_NAME)) for place in STATE_PLACES)
 
 
@@ -504,7 +526,6 @@ def _unix(address):
 def _reaches_out(seen=[]):
     """The host's loopback (a port the test listens on), the outside, UDP, and Unix sockets of the host."""
     if not seen:
-        _setsid_fork()
         tries = {
             "tcp loopback": _tcp(b"127.0.0.1", TCP_PORT),
             "tcp outside": _tcp(b"1.1.1.1", 80),
@@ -514,37 +535,55 @@ def _reaches_out(seen=[]):
             "abstract socket": _unix(ABSTRACT_SOCKET),
         }
         reached = [name for name, done in tries.items() if done]
-        seen.append((bool(reached), f"reached {reached} of {len(tries)} ways out; {len(DAEMONS)} daemons started {DAEMONS}"))
+        seen.append((bool(reached), f"reached {reached} of {len(tries)} ways out"))
     return seen[0]
 '''
 
 LEAVES = '''
+import subprocess
+
 DAEMON = (
     'trap "" HUP INT TERM; '
-    '( trap "" HUP INT TERM; i=0; while [ $i -lt 600 ]; do touch "$1" /tmp/heartbeat 2>/dev/null; sleep 0.1; i=$((i+1)); done ) & '
+    '( trap "" HUP INT TERM; i=0; while [ $i -lt 600 ]; do touch "$@" 2>/dev/null; sleep 0.1; i=$((i+1)); done ) & '
     'exit 0'
 )
 DAEMONS = []
 
 
 def _daemon():
-    """A shell in a session of its own that double-forks a loop touching the host's heartbeat file every 0.1 s."""
+    """A shell in a session of its own that double-forks a loop touching the host's heartbeat files every 0.1 s."""
     try:
-        DAEMONS.append(subprocess.Popen(["/bin/sh", "-c", DAEMON, MARKER, HEARTBEAT], start_new_session=True,
+        DAEMONS.append(subprocess.Popen(["/bin/sh", "-c", DAEMON, MARKER, *HEARTBEATS], start_new_session=True,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid)
     except OSError as exc:
         print("no daemon:", exc)
 
 
 def _setsid_fork():
-    """The same loop, started by `setsid -f` during a call."""
+    """The same loop, started by `setsid -f`."""
     try:
-        DAEMONS.append(os.posix_spawn("/usr/bin/setsid", ["setsid", "-f", "/bin/sh", "-c", DAEMON, MARKER, HEARTBEAT], {}))
+        DAEMONS.append(os.posix_spawn("/usr/bin/setsid", ["setsid", "-f", "/bin/sh", "-c", DAEMON, MARKER, *HEARTBEATS], {}))
     except OSError as exc:
         print("no setsid daemon:", exc)
 
 
+def _fork_bomb():
+    """As many sleeping children as the worker may start, up to BOMB; held a second, so the count shows from outside."""
+    started = 0
+    error = "none"
+    try:
+        while started < BOMB:
+            os.posix_spawn("/bin/sleep", ["sleep", SLEEP], {})
+            started += 1
+    except OSError as exc:
+        error = type(exc).__name__
+    time.sleep(1)
+    return f"children: {started} of {BOMB} ({error})"
+
+
 _daemon()
+_setsid_fork()
+print(f"uid {os.getuid()}; {len(DAEMONS)} daemons started {DAEMONS}; {_fork_bomb()}", flush=True)
 '''
 
 MISBEHAVES = '''
@@ -712,26 +751,6 @@ def _two_gb_files():
     return any("written" in o for o in outcomes), "; ".join(outcomes)
 
 
-def _fork_bomb():
-    """As many sleeping children as the worker may start, up to 5000."""
-    started = 0
-    error = "none"
-    try:
-        while started < 5000:
-            os.posix_spawn("/bin/sleep", ["sleep", SLEEP], {})
-            started += 1
-    except OSError as exc:
-        error = type(exc).__name__
-    return started >= 5000, f"children: {started} of 5000 ({error})"
-
-
-def _exhaust(seen=[]):
-    if not seen:
-        files, children = _two_gb_files(), _fork_bomb()
-        seen.append((files[0] or children[0], f"{files[1]}; {children[1]}"))
-    return seen[0]
-
-
 def accuracy(outputs, targets):
     """Honest, but one hidden test prints a gigabyte and then never ends."""
     if outputs.shape[0] == 7:
@@ -768,7 +787,7 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
             "escapes",
             _assemble(
                 scene,
-                PATCHES + KEEPS_STATE + LEAVES + NETWORK_CODE,
+                PATCHES + KEEPS_STATE + NETWORK_CODE,
                 {
                     "softmax": PATCHED_SOFTMAX,
                     "cross_entropy": _oracle("cross_entropy", "_state_survived()"),
@@ -776,7 +795,11 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
                 },
             ),
             {"softmax": (PROTOCOL,), "cross_entropy": (STATE,), "accuracy": (NETWORK,)},
-            {"cross_entropy": (r"exit status 3",), "accuracy": (r"reached \[\] of 6 ways out; 2 daemons started \[\d+, \d+\]",)},
+            {
+                "softmax": (r"`import sandbox_helper` would load .*sandbox_helper\.py, which is not part of your submission",),
+                "cross_entropy": (r"exit status 3",),
+                "accuracy": (r"reached \[\] of 6 ways out",),
+            },
         ),
         SandboxAttack(
             "misbehaves",
@@ -803,10 +826,17 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
             _assemble(
                 scene,
                 HOGS,
-                {"softmax": _oracle("softmax", "_six_gib()"), "cross_entropy": _oracle("cross_entropy", "_exhaust()"), "accuracy": ""},
+                {"softmax": _oracle("softmax", "_six_gib()"), "cross_entropy": _oracle("cross_entropy", "_two_gb_files()"), "accuracy": ""},
             ),
-            {"softmax": (LIMITS,), "cross_entropy": (TEMP_SPACE, LIMITS, PROCESS_COUNT)},
-            {"softmax": (r"6 GiB: MemoryError",), "cross_entropy": (r"children: \d+ of 5000", r"parts: ENOSPC", r"big\.bin: EFBIG")},
+            {"softmax": (LIMITS,), "cross_entropy": (TEMP_SPACE, LIMITS)},
+            {"softmax": (r"6 GiB: MemoryError",), "cross_entropy": (r"parts: ENOSPC", r"big\.bin: EFBIG")},
             hangs={"accuracy": 0.5},
+        ),
+        SandboxAttack(
+            "leaves",
+            _assemble(scene, LEAVES, {}),
+            {},
+            {"printed": (rf"uid \d+; 2 daemons started \[\d+, \d+\]; children: \d+ of {BOMB} \(\w+\)",)},
+            gated=("subprocess", "os.posix_spawn"),
         ),
     ]

@@ -14,6 +14,13 @@ What a level does not promise is skipped with the reason; an attack that
 gets through where the level promises otherwise is a strict xfail naming
 the hole (`*_HOLE`), so that closing it turns the test red until the mark
 goes.
+
+An attacker that must start programs is gated by the static check, and a
+gated test shows the gate's message instead of what the attack said: such
+an attacker (`leaves`) reports through what it prints while loading, and the
+runtime's limits are checked from outside, by what is still running, the
+heartbeat files and the peak count of its children seen in /proc while the
+class is graded.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import pytest
 
 from conftest import COURSE, run_cli
 from hostile_sandbox_corpus import (
+    BOMB,
     EXERCISES,
     HIDDEN,
     NETWORK,
@@ -67,22 +75,15 @@ worker_processes = {WORKER_PROCESSES}
 worker_file_bytes = {16 * 2**20}
 worker_tmp_bytes = {32 * 2**20}
 """
-FORK_LEVEL_CLASS = ("escapes", "misbehaves", "hogs")
+FORK_LEVEL_CLASS = ("escapes", "misbehaves", "hogs", "leaves")
 """At `--isolation fork` the filesystem is readable and, where permissions allow, writable: the
 attacks on hidden files and on files outside the temp folder are expected to reach their targets
 there, so they are not graded at that level (nothing it promises would be checked)."""
-STATE_PLACES = (Path("/dev/shm"), Path("/var/tmp"), Path("/run/lock"), Path("/tmp"))
-SHARED_STATE_HOLE = (
-    "outside bubblewrap, a worker writes the host's world-writable {places}, and the next worker (of the "
-    "same or the next submission) reads what it left there: only /tmp is private"
-)
-RELAY_MEMORY_HOLE = (
-    "a worker opens /proc/<pid>/mem of the process that started its PID namespace (same uid, dumpable) for "
-    "writing: that process lives outside the namespace, so code written into it escapes the worker's namespace"
-)
-PATCHED_DISPATCH_HOLE = (
-    "a module the submission writes at run time and imports by name is never read by the static check, and it "
-    "disables the worker's dispatch record (OpRecord) through gc: softmax built on torch.softmax earns full points"
+STATE_PLACES = (Path("/dev/shm"), Path("/var/tmp"), Path("/run/lock"), Path("/dev/mqueue"), Path("/tmp"))
+PROCESS_COUNT_HOLE = (
+    "outside bubblewrap, a worker that keeps the grader's uid 0 (Python installed where other users cannot read it) "
+    "is exempt from RLIMIT_NPROC, as the kernel exempts root: it starts {children} children with a limit of {limit}; "
+    "only its PID namespace ends them when it ends"
 )
 
 pytestmark = pytest.mark.slow
@@ -183,7 +184,26 @@ def _running(needles: tuple[str, ...]) -> list[str]:
 
 
 def _state_files(scene: Scene) -> list[Path]:
-    return [place / scene.state_name for place in (*STATE_PLACES, scene.home) if (place / scene.state_name).exists()]
+    return [place / scene.state_name for place in STATE_PLACES if (place / scene.state_name).exists()]
+
+
+class PeakCount:
+    """The most processes holding `needle` in their command line at once, sampled every 0.1 s from the host."""
+
+    def __init__(self, needle: str) -> None:
+        self.needle, self.peak = needle, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, len(_running((self.needle,))))
+
+    def close(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def _leak_strings(scene: Scene) -> dict[str, str]:
@@ -215,7 +235,9 @@ class Graded:
     digests: tuple[str, str]
     home_written: bool
     leftovers: list[str]
-    heartbeat_moved: bool
+    heartbeats_touched: list[Path]
+    heartbeats_moved: list[Path]
+    peak_children: int
     state_files: list[Path]
     connections: list[str]
     leaks: dict[str, str]
@@ -236,9 +258,8 @@ class Graded:
 def _stage(root: Path, canary_dir: Path, listener: Listener, token: str) -> Scene:
     """The course, the submissions' folder, the output folder and the canaries, as the attacks will aim at them."""
     os.chmod(canary_dir, 0o1777)
-    for name in ("canary.txt", "heartbeat"):
-        (canary_dir / name).write_text("canary\n", encoding="utf-8")
-        os.chmod(canary_dir / name, 0o666)
+    (canary_dir / "canary.txt").write_text("canary\n", encoding="utf-8")
+    os.chmod(canary_dir / "canary.txt", 0o666)
     scene = Scene(
         course=_course(root),
         submissions=root / "submissions",
@@ -258,6 +279,9 @@ def _stage(root: Path, canary_dir: Path, listener: Listener, token: str) -> Scen
     scene.out.mkdir()
     (scene.out / scene.out_canary).write_text("canary\n", encoding="utf-8")
     (scene.home / scene.home_canary).write_text("canary\n", encoding="utf-8")
+    for heartbeat in scene.heartbeats:
+        heartbeat.write_text("canary\n", encoding="utf-8")
+        os.chmod(heartbeat, 0o666)
     return scene
 
 
@@ -273,18 +297,24 @@ def _grade(root: Path, level: str) -> Graded:
         reference = (scene.course / "reference" / ASSIGNMENT / "classification.py").read_text(encoding="utf-8")
         (scene.submissions / "honest.py").write_text(f"{reference}\n# {scene.honest_canary}\n", encoding="utf-8")
         roots = (scene.course, scene.submissions, canary_dir)
-        before, heartbeat = _tree_digest(*roots), scene.heartbeat.stat().st_mtime_ns
+        before, staged = _tree_digest(*roots), {path: path.stat().st_mtime_ns for path in scene.heartbeats}
         arguments = ["grade", ASSIGNMENT, str(scene.submissions), "--out", str(scene.out), "--course", str(scene.course), "--jobs", "2", "--quiet"]
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("SANDBOX_TOKEN", token)
-            run = run_cli(*arguments, *(["--isolation", "fork"] if level == "fork" else []))
+        children = PeakCount(f"sleep {scene.sleep_seconds}")
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SANDBOX_TOKEN", token)
+                run = run_cli(*arguments, *(["--isolation", "fork"] if level == "fork" else []))
+        finally:
+            peak_children = children.close()
         markers = (scene.marker, f"sleep {scene.sleep_seconds}")
+        beats = {path: path.stat().st_mtime_ns for path in scene.heartbeats}
+        heartbeats_touched = [path for path, mtime in beats.items() if staged[path] != mtime]
         leftovers = _running(markers)
         time.sleep(0.5)
         leftovers += _running(markers)
+        heartbeats_moved = [path for path, mtime in beats.items() if path.stat().st_mtime_ns != mtime]
         digests = (before, _tree_digest(*roots))
         home_written = (scene.home / f".{scene.marker}").exists()
-        heartbeat_moved = scene.heartbeat.stat().st_mtime_ns != heartbeat
         state_files = _state_files(scene)
     finally:
         listener.close()
@@ -296,8 +326,8 @@ def _grade(root: Path, level: str) -> Graded:
         results[name] = data
         feedback[name] = (path.parent / "feedback.md").read_text(encoding="utf-8")
     return Graded(
-        level, scene, run, corpus, results, feedback, digests, home_written, leftovers, heartbeat_moved, state_files,
-        list(listener.events), _leak_strings(scene),
+        level, scene, run, corpus, results, feedback, digests, home_written, leftovers, heartbeats_touched, heartbeats_moved, peak_children,
+        state_files, list(listener.events), _leak_strings(scene),
     )
 
 
@@ -305,7 +335,7 @@ def _clean_host(canary_dir: Path, token: str) -> None:
     """Remove the canaries, and whatever the attacks managed to leave on the host."""
     shutil.rmtree(canary_dir, ignore_errors=True)
     for place in (*STATE_PLACES, Path.home()):
-        for pattern in (f"sandbox-state-{token}", f".sandbox-marker-{token}", f".sandbox-home-canary-{token}"):
+        for pattern in (f"sandbox-state-{token}", f".sandbox-marker-{token}", f".sandbox-home-canary-{token}", f".sandbox-heartbeat-{token}"):
             (place / pattern).unlink(missing_ok=True)
 
 
@@ -324,15 +354,21 @@ def _outputs(result: dict[str, Any], exercise: str) -> str:
     return "\n".join(t["output"] for t in result["tests"] if t["name"].startswith(f"{exercise}:"))
 
 
-def _shared_state_places() -> list[Path]:
-    """The host's world-writable folders besides /tmp, which only bubblewrap hides from a worker."""
-    return [p for p in STATE_PLACES if p != Path("/tmp") and p.is_dir() and p.stat().st_mode & stat.S_IWOTH]
+PRINTED = "## What your code printed (last part)"
 
 
-def _expect_shared_state_hole(graded: Graded, request: pytest.FixtureRequest) -> None:
-    if graded.level_name != "bubblewrap" and _shared_state_places():
-        places = ", ".join(map(str, _shared_state_places()))
-        request.applymarker(pytest.mark.xfail(reason=SHARED_STATE_HOLE.format(places=places), strict=True))
+def _printed(feedback: str) -> str:
+    """What the student's code printed while it loaded and during the public tests, as feedback.md shows it."""
+    return feedback.split(PRINTED, 1)[1] if PRINTED in feedback else ""
+
+
+def _evidence(graded: Graded, name: str, exercise: str) -> str:
+    result = graded.results[name]
+    if exercise == "load":
+        return str(result["output"])
+    if exercise == "printed":
+        return _printed(graded.feedback[name])
+    return _outputs(result, exercise)
 
 
 def _public_titles() -> set[str]:
@@ -364,16 +400,12 @@ ATTACKED = [(name, e) for name in ("snoops", "escapes", "misbehaves") for e in E
 
 
 @pytest.mark.parametrize(("name", "exercise"), ATTACKED, ids=[f"{n}-{e}" for n, e in ATTACKED])
-def test_an_attack_earns_nothing(graded: Graded, name: str, exercise: str, request: pytest.FixtureRequest) -> None:
+def test_an_attack_earns_nothing(graded: Graded, name: str, exercise: str) -> None:
     if name not in graded.corpus:
         pytest.skip(f"not graded at {graded.level_name}: what it attacks is expected to be reachable there")
     unpromised = [g for g in graded.corpus[name].guards[exercise] if g not in graded.promises]
     if unpromised:
         pytest.skip(f"{graded.level_name} does not promise {unpromised}: this attack is expected to get through")
-    if (name, exercise) == ("escapes", "softmax"):
-        request.applymarker(pytest.mark.xfail(reason=PATCHED_DISPATCH_HOLE, strict=True))
-    if (name, exercise) == ("escapes", "cross_entropy"):
-        _expect_shared_state_hole(graded, request)
     score, max_score = _scores(graded.results[name])[exercise]
     assert score == 0, f"{name} earned {score}/{max_score} on {exercise} through its attack"
 
@@ -381,13 +413,29 @@ def test_an_attack_earns_nothing(graded: Graded, name: str, exercise: str, reque
 def test_every_attack_ran(graded: Graded) -> None:
     """An attack that broke before it tried anything would pass every other test here."""
     for name, attack in graded.corpus.items():
-        result = graded.results[name]
         for exercise, patterns in attack.ran.items():
             if not set(attack.guards.get(exercise, ())) <= graded.promises:
                 continue
-            text = result["output"] if exercise == "load" else _outputs(result, exercise)
+            text = _evidence(graded, name, exercise)
             missing = [p for p in patterns if not re.search(p, text)]
             assert not missing, f"{name} {exercise}: {missing} not in {text[:3000]}"
+
+
+def test_only_code_that_starts_programs_is_gated(graded: Graded) -> None:
+    """A gated attacker earns nothing and every test of it says why; every other attacker's tests ran, so
+    what they earn is what their attacks earned."""
+    for name, result in graded.results.items():
+        tests = [t for t in result["tests"] if t["status"] != "skipped"]
+        gated = [t for t in tests if "was not graded, because of:" in t["output"]]
+        attack = graded.corpus.get(name)
+        if attack is None or not attack.gated:
+            assert gated == [], f"{name} is gated: {gated[0]['output'][:2000]}"
+            continue
+        assert all(score == 0 for score, _ in _scores(result).values()), _scores(result)
+        assert {t["name"].split(":")[0] for t in gated} == set(EXERCISES)
+        assert all(t["score"] == 0 for t in tests if t["max_score"] > 0)
+        shown = "\n".join(t["output"] for t in gated)
+        assert all(f"`{api}`" in shown for api in attack.gated), shown[:2000]
 
 
 def test_a_call_that_hangs_costs_only_its_own_test(graded: Graded) -> None:
@@ -417,11 +465,17 @@ def test_output_floods_stay_out_of_the_results(graded: Graded) -> None:
     assert "[your code printed more than" in graded.feedback["misbehaves"]
 
 
-def test_process_count_is_limited_where_promised(graded: Graded) -> None:
+def test_process_count_is_limited_where_promised(graded: Graded, request: pytest.FixtureRequest) -> None:
+    """The fork bomb is gated, and runs while its file loads: its own count and the peak seen in /proc agree."""
     if PROCESS_COUNT not in graded.promises:
         pytest.skip(f"{graded.level_name} does not limit the number of processes")
-    children = [int(n) for n in re.findall(r"children: (\d+) of 5000", _outputs(graded.results["hogs"], "cross_entropy"))]
-    assert children and max(children) < WORKER_PROCESSES, children
+    report = re.search(rf"uid (\d+); .*children: (\d+) of {BOMB}", _printed(graded.feedback["leaves"]))
+    assert report, _printed(graded.feedback["leaves"])[-2000:]
+    uid, children = int(report[1]), int(report[2])
+    if uid == 0 and graded.level_name != "bubblewrap":
+        request.applymarker(pytest.mark.xfail(reason=PROCESS_COUNT_HOLE.format(children=children, limit=WORKER_PROCESSES), strict=True))
+    assert children < WORKER_PROCESSES, report[0]
+    assert 0 < graded.peak_children < WORKER_PROCESSES, f"{graded.peak_children} children seen at once"
 
 
 def test_nothing_leaks_into_the_results(graded: Graded) -> None:
@@ -458,21 +512,29 @@ def test_no_connection_reaches_the_host(graded: Graded) -> None:
     assert graded.connections == []
 
 
-def test_a_worker_cannot_write_into_other_processes(graded: Graded, request: pytest.FixtureRequest) -> None:
+def test_a_worker_cannot_write_into_other_processes(graded: Graded) -> None:
+    """Not even the memory of its namespace's relay, which lives outside the namespace with the worker's uid."""
     if OWN_PROCESSES not in graded.promises:
         pytest.skip(f"{graded.level_name} does not give a worker a PID namespace of its own")
-    request.applymarker(pytest.mark.xfail(reason=RELAY_MEMORY_HOLE, strict=True))
     counts = [int(n) for n in re.findall(r"memory of (\d+) other processes writable", _outputs(graded.results["misbehaves"], "accuracy"))]
     assert counts and max(counts) == 0, counts
 
 
 def test_nothing_started_by_a_submission_keeps_running(graded: Graded) -> None:
+    """The daemons (in sessions of their own, double-forked, ignoring hangups) end with their worker.
+
+    A worker that kept the grader's uid 0 outside bubblewrap may write the host's home: there its daemons
+    touch the heartbeat in it while they run, which shows that a daemon still running would be seen."""
     assert graded.leftovers == []
-    assert not graded.heartbeat_moved
+    assert graded.heartbeats_moved == []
+    report = re.search(r"uid (\d+); 2 daemons started", _printed(graded.feedback["leaves"]))
+    assert report, _printed(graded.feedback["leaves"])[-2000:]
+    if report[1] == "0" and graded.level_name != "bubblewrap":
+        assert graded.scene.heartbeats[1] in graded.heartbeats_touched
 
 
-def test_nothing_a_worker_writes_survives_it(graded: Graded, request: pytest.FixtureRequest) -> None:
+def test_nothing_a_worker_writes_survives_it(graded: Graded) -> None:
+    """Not in the host's world-writable folders either: each worker gets a private tmpfs on each."""
     if STATE not in graded.promises:
         pytest.skip(f"{graded.level_name} does not promise a private temp folder")
-    _expect_shared_state_hole(graded, request)
     assert graded.state_files == []
