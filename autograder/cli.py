@@ -55,11 +55,11 @@ def _grade(args: argparse.Namespace) -> int:
     students = {r.student: text.name(r.student) for r in report.results}
     width = max([len("student")] + [len(shown) for shown in students.values()])
     print(f"\nGraded {len(report.results)} submission(s) of {config.name} in {elapsed:.1f} s")
-    levels: dict[str, int] = {}
+    levels: dict[str, int] = {}  # the grader's own words (launchers.LEVELS), not a student's
     for result in report.results:
         levels[result.isolation] = levels.get(result.isolation, 0) + 1
     for level, count in levels.items():
-        print(f"Isolation: {text.name(level)}" + (f" ({count} of {len(report.results)})" if len(levels) > 1 else ""))
+        print(f"Isolation: {level}" + (f" ({count} of {len(report.results)})" if len(levels) > 1 else ""))
     print()
     print("  ".join([f"{'student':<{width}}", *(f"{n:>{max(len(n), 7)}}" for n in names), f"{'total':>9}"]))
     for result in report.results:

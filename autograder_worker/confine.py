@@ -28,14 +28,19 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from autograder_worker.imports import installed_roots
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
@@ -46,6 +51,10 @@ SHARED_WRITABLE = (TMP, "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 """Folders any user may write to on a usual Linux system."""
 CAPSET = {"x86_64": 126, "aarch64": 91, "riscv64": 91, "ppc64le": 184, "s390x": 185}
 CAPABILITY_VERSION_3 = 0x20080522
+SYS_MOUNT_SETATTR = 442
+AT_FDCWD = -100
+AT_RECURSIVE = 0x8000
+MOUNT_ATTR_RDONLY = 0x1
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
@@ -67,10 +76,11 @@ class Plan:
     file_bytes: int
     open_files: int
     env: dict[str, str]
+    hidden: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, tree: dict[str, Any]) -> "Plan":
-        return cls(**tree)
+        return cls(**{**tree, "hidden": tuple(tree.get("hidden", ()))})
 
 
 def _libc() -> Any:
@@ -148,14 +158,50 @@ def _relay(child: int) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def _private_tmp(size: int) -> None:
-    """A fresh tmpfs on every place any user may write: what one worker leaves there, the next never sees."""
+def _read_only() -> bool:
+    """Make every mount this worker sees read-only, in its own mount namespace (mount_setattr,
+    Linux 5.12 or newer): even a worker that kept the grader's uid writes nowhere else."""
+    attributes = (ctypes.c_uint64 * 4)(MOUNT_ATTR_RDONLY, 0, 0, 0)
+    return int(_libc().syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, attributes, ctypes.sizeof(attributes))) == 0
+
+
+def _hide(path: str, keep: tuple[str, ...]) -> None:
+    """Cover `path` with an empty read-only tmpfs (a file with /dev/null), or, where Python itself
+    is installed below it (a virtual environment inside the course folder), each entry beside
+    the way down to it."""
+    libc = _libc()
+    if not os.path.lexists(path) or os.path.islink(path):
+        return
+    inside = [root for root in keep if root == path or root.startswith(path + os.sep)]
+    if not inside:
+        if os.path.isdir(path):
+            _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4096,mode=0755"), f"hide {path}")
+        elif os.path.isfile(path):
+            _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), f"hide {path}")
+        return
+    if path in inside or not os.path.isdir(path):
+        return
+    for entry in os.listdir(path):
+        _hide(os.path.join(path, entry), keep)
+
+
+def _private_tmp(size: int, hidden: tuple[str, ...]) -> dict[str, bool]:
+    """A fresh tmpfs on every place any user may write (what one worker leaves there, the next
+    never sees) and on every `hidden` folder, over a read-only view of the rest, and a /proc
+    that shows this worker's PID namespace only, where the kernel allows a new one (not below
+    a /proc with parts covered, as bubblewrap's is); returns which of these held."""
     libc = _libc()
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    read_only = _read_only()
+    keep = installed_roots()
+    for place in hidden:
+        _hide(os.path.realpath(place), keep)
+    own_proc = libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
     options = f"size={size},mode=0700".encode()
     for place in SHARED_WRITABLE:
         if place == TMP or os.path.isdir(place) and not os.path.islink(place):
             _check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {place}")
+    return {"read_only": read_only, "own_proc": own_proc}
 
 
 def _drop_capabilities() -> bool:
@@ -232,7 +278,7 @@ def confine(plan: Plan) -> dict[str, Any]:
         try:
             _enter_namespaces()
             facts["namespaces"] = True
-            _private_tmp(plan.tmp_bytes)
+            facts.update(_private_tmp(plan.tmp_bytes, plan.hidden))
             facts["private_tmp"] = True
             facts["capabilities_dropped"] = _drop_capabilities()
             workdir = os.path.join(TMP, "work")
@@ -243,7 +289,8 @@ def confine(plan: Plan) -> dict[str, Any]:
     _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     os.nice(NICENESS)
-    _limit(plan, own_uid or facts["namespaces"])
+    facts["process_limit"] = os.getuid() != 0 and (own_uid or facts["namespaces"])
+    _limit(plan, facts["process_limit"])
     facts["memory_limit"] = plan.memory_bytes is not None
     os.environ.clear()
     os.environ.update(plan.env, HOME=workdir, TMPDIR=workdir)

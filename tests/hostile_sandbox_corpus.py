@@ -62,7 +62,9 @@ PROTOCOL = "protocol"
 
 PROMISES: dict[str, frozenset[str]] = {
     "bubblewrap": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
-    "namespaces": frozenset({NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
+    "bubblewrap as root": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
+    "namespaces": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, PROCESS_COUNT, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
+    "namespaces as root": frozenset({HIDDEN, READ_ONLY, NETWORK, STATE, LIMITS, TEMP_SPACE, OWN_PROCESSES, PROTOCOL}),
     "unprivileged user": frozenset({LIMITS, PROCESS_COUNT, PROTOCOL}),
     "process": frozenset({LIMITS, PROTOCOL}),
 }
@@ -781,7 +783,7 @@ def attacks(scene: Scene) -> list[SandboxAttack]:
                 },
             ),
             {"softmax": (HIDDEN,), "cross_entropy": (HIDDEN,), "accuracy": (READ_ONLY,)},
-            {"softmax": (r"[1-9]\d* folders walked",), "cross_entropy": (r"secrets from [1-9]\d* processes",), "accuracy": (r"writes landed outside",)},
+            {"softmax": (r"[1-9]\d* folders walked",), "cross_entropy": (r"secrets from \d+ processes",), "accuracy": (r"writes landed outside",)},
         ),
         SandboxAttack(
             "escapes",

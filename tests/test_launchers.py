@@ -97,9 +97,14 @@ def forked():
 
 
 def test_the_isolation_level_names_what_the_worker_achieved():
-    held = {"confinement": {"namespaces": True, "private_tmp": True, "uid": os.getuid()}}
+    held = {"confinement": {"namespaces": True, "private_tmp": True, "read_only": True, "process_limit": True, "uid": os.getuid()}}
     assert _level_name(held, sandboxed=True) == "bubblewrap"
     assert _level_name(held, sandboxed=False) == "namespaces"
+    as_root = {"confinement": {**held["confinement"], "process_limit": False}}
+    assert _level_name(as_root, sandboxed=True) == "bubblewrap as root"
+    assert _level_name(as_root, sandboxed=False) == "namespaces as root"
+    writable = {"confinement": {**held["confinement"], "read_only": False}}
+    assert _level_name(writable, sandboxed=False) == "process"
     other_user = {"confinement": {"namespaces": False, "uid": os.getuid() + 1}}
     assert _level_name(other_user, sandboxed=True) == "unprivileged user"
     assert _level_name({"confinement": {"namespaces": False, "uid": os.getuid()}}, sandboxed=True) == "process"

@@ -35,6 +35,9 @@ from autograder.results.model import SubmissionResult
 from autograder.runner.launchers import check_isolation
 
 GRADEBOOK = "gradebook.csv"
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+"""The folder holding the `autograder` package: a checkout of this project, which may hold a course
+too; hidden from workers like the course (Python's own folders below it stay visible)."""
 GRADEBOOK_EVERY_S = 2.0
 
 
@@ -123,7 +126,7 @@ def grade_class(
     dirs = suite_dirs(config, include_hidden=True)
     reference_module = load_reference(reference)
     bundle = AssignmentBundle.build(config, course)
-    hidden = (course.resolve(), submissions.resolve(), out.resolve())
+    hidden = (course.resolve(), submissions.resolve(), out.resolve(), SOURCE_TREE)
     runner = executor or LocalExecutor(jobs, isolation=isolation)
     checked = _Background(functools.partial(preflight, config, dirs, reference_module))
     outcomes = runner.run(bundle, tasks, hidden)

@@ -21,6 +21,7 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any, Iterator
 
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_GET_CHILD_SUBREAPER = 37
 IGNORED_SIGNALS = tuple(
@@ -45,6 +46,14 @@ def ignore_signals() -> None:
         signal.signal(number, signal.SIG_IGN)
     if LINUX:
         unblock_signals()
+
+
+def undumpable() -> None:
+    """Keep this process's memory and environment from any other process of its uid: a worker
+    that runs as the grader's own user (where no other uid can be had) cannot then open
+    /proc/PID/mem or /proc/PID/environ of a grader, which hold hidden tests and expected values."""
+    if LINUX:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def become_subreaper(on: bool = True) -> bool:
@@ -193,6 +202,7 @@ def shielded() -> Iterator[None]:
         yield
         return
     me = os.getpid()
+    undumpable()
     was_subreaper = become_subreaper()
     resource_tracker.ensure_running()
     signal.pthread_sigmask(signal.SIG_BLOCK, SHIELDED_SIGNALS)

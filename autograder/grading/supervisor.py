@@ -66,6 +66,7 @@ def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
     if hasattr(os, "setsid"):
         os.setsid()
     processes.ignore_signals()
+    processes.undumpable()
     processes.become_subreaper()
     work = setup()
     conn.send(("ready", None))

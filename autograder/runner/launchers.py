@@ -50,7 +50,11 @@ UNPRIVILEGED_UID_BASE = 1_900_000_000
 exists, so the uid owns no file, and the kernel counts its processes against the limit."""
 LEVELS = {
     "bubblewrap": "bubblewrap: no network, read-only filesystem without course files, own PID namespace, private tmp, rlimits, watchdog",
-    "namespaces": "namespaces: no network, own PID namespace, private tmp, rlimits, watchdog (the filesystem is readable)",
+    "bubblewrap as root": "bubblewrap as root: no network, read-only filesystem without course files, own PID namespace, private tmp, "
+    "rlimits but no process count (the worker keeps the grader's root uid, which the kernel exempts), watchdog",
+    "namespaces": "namespaces: no network, read-only filesystem without course files, own PID namespace, private tmp, rlimits, watchdog",
+    "namespaces as root": "namespaces as root: no network, read-only filesystem without course files, own PID namespace, private tmp, "
+    "rlimits but no process count (the worker keeps the grader's root uid, which the kernel exempts), watchdog",
     "unprivileged user": "unprivileged user: separate uid, rlimits, watchdog (no namespaces)",
     "process": "process: rlimits and watchdog only (no namespaces, same user)",
 }
@@ -116,7 +120,10 @@ def _level_name(facts: dict[str, Any], sandboxed: bool) -> str:
     found = facts.get("confinement")
     confinement: dict[str, Any] = found if isinstance(found, dict) else {}
     if confinement.get("namespaces") and confinement.get("private_tmp"):
-        return "bubblewrap" if sandboxed else "namespaces"
+        if sandboxed:
+            return "bubblewrap" if confinement.get("process_limit") else "bubblewrap as root"
+        if confinement.get("read_only"):
+            return "namespaces" if confinement.get("process_limit") else "namespaces as root"
     uid = confinement.get("uid")
     if type(uid) is int and uid != os.getuid():
         return "unprivileged user"
@@ -329,6 +336,7 @@ class ForkServerLauncher:
             "file_bytes": limits.worker_file_bytes,
             "open_files": limits.worker_open_files,
             "env": _minimal_env(),
+            "hidden": [str(path) for path in self.hidden],
         }
         try:
             socket.send_fds(self._socket, [json.dumps(plan).encode()], [requests_r, replies_w, output_w])
@@ -455,7 +463,9 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
     if gpu_device_files():
         command += ["--ro-bind", "/sys", "/sys"]
     for path in hidden:
-        if path.is_dir() and any(path == b or b in path.parents for b in _bound_paths()):
+        inside_bound = any(b in path.parents for b in _bound_paths())
+        holds_bound = any(path == b or path in b.parents for b in _bound_paths()) or path in WORKER_PACKAGE.parents
+        if path.is_dir() and inside_bound and not holds_bound:
             command += ["--tmpfs", str(path)]
     command += ["--chdir", "/tmp"]
     return command
