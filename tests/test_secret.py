@@ -287,7 +287,7 @@ def test_grading_makes_the_secret_on_first_use_and_a_public_check_needs_none(tmp
     assert graded.score == graded.max_score == 4 and (course / SECRET_FILE).is_file()
 
 
-def test_the_same_submission_draws_the_same_hidden_inputs_and_a_byte_more_other_ones(tmp_path, monkeypatch):
+def test_the_same_submission_draws_the_same_hidden_inputs_and_a_byte_more_or_another_secret_other_ones(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, SECRETS[0])
     config = _fixture_assignment(tmp_path, monkeypatch)
     log = tmp_path / "draws.log"
@@ -299,8 +299,10 @@ def test_the_same_submission_draws_the_same_hidden_inputs_and_a_byte_more_other_
         return [line for line in log.read_text().splitlines() if line.startswith("hidden")]
 
     first = hidden_draws(STUDENT)
-    assert hidden_draws(STUDENT) == first
+    assert len(first) == 2 and hidden_draws(STUDENT) == first
     assert set(hidden_draws(STUDENT + "\n")).isdisjoint(first)
+    monkeypatch.setenv(SECRET_ENV, SECRETS[1])
+    assert set(hidden_draws(STUDENT)).isdisjoint(first)
 
 
 def test_preflight_draws_under_its_own_fixed_digest(tmp_path, monkeypatch):
