@@ -114,14 +114,20 @@ def _drop_user(uid: int) -> None:
 
 
 def _enter_namespaces() -> None:
-    """Unshare, map this process's ids onto themselves, and fork: the child is process 1 of the new PID namespace.
+    """Unshare, map this process's ids onto themselves, and fork twice: the first child is process 1
+    of the new PID namespace, the second, its child, goes on to be the worker.
 
-    The parent stays behind only to pass the child's exit status on, exactly
-    as the child ended (a signal is raised again on itself), so the fork
-    server sees the worker's own death; it is not dumpable, so that the
-    child, which shares its uid, cannot open its memory through /proc. The
-    child leads a session of its own, so that signalling its process group
-    reaches nothing outside.
+    Process 1 of a namespace is special: the kernel drops the signals it
+    sends itself, and when it ends every process of the namespace ends; so
+    it is a small relay, and the worker behaves as any process would
+    (`os.kill(os.getpid(), ...)` works) while whatever it starts still dies
+    with it. Process 1 hands the worker's wait status to the first process,
+    outside the namespace, which ends exactly as the worker did (a signal
+    is raised again on itself, which process 1 could not do), so the fork
+    server sees the worker's own death. Neither relay is dumpable,
+    so the worker, which shares their uid, cannot open their memory through
+    /proc. The worker leads a session of its own, so that signalling its
+    process group reaches nothing outside.
     """
     uid, gid = os.getuid(), os.getgid()
     libc = _libc()
@@ -130,26 +136,46 @@ def _enter_namespaces() -> None:
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    child = os.fork()
-    if child:
+    status_in, status_out = os.pipe()
+    first = os.fork()
+    if first:
+        os.close(status_out)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        _relay(child)
+        _end_as(_wait(first, status_in))
+    os.close(status_in)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    worker = os.fork()
+    if worker:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        os.write(status_out, _wait(worker, None).to_bytes(4, "little"))
+        os._exit(0)
+    os.close(status_out)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     os.setsid()
 
 
-def _relay(child: int) -> None:
-    """Wait for the namespace's first process and end the same way; this process never returns."""
+def _wait(child: int, status_in: int | None) -> int:
+    """The wait status to pass on: the child's, or the one it reports on `status_in` (its own child's)."""
     for ignored in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(ignored, signal.SIG_IGN)
+    status = 1 << 8
     while True:
         try:
             _, status = os.waitpid(child, 0)
             break
         except ChildProcessError:
-            os._exit(1)
+            break
         except InterruptedError:
             continue
+    if status_in is not None:
+        reported = os.read(status_in, 4)
+        if len(reported) == 4:
+            status = int.from_bytes(reported, "little")
+    return status
+
+
+def _end_as(status: int) -> None:
+    """End this process the way a wait `status` says a process ended; never returns."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         signal.signal(number, signal.SIG_DFL)

@@ -21,7 +21,7 @@ HOSTILE = {
     "exits_on_import.py": "import sys\nsys.exit('I quit')\n",
     "segfaults_in_accuracy.py": "import os, signal\ndef accuracy(outputs, targets):\n    os.kill(os.getpid(), signal.SIGSEGV)\n",
     "floods_output.py": "import sys\nfor _ in range(20000):\n    print('spam ' * 200)\n",
-    "kills_the_grader.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n",
+    "kills_the_grader.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + (SAMPLES / "correct_module.py").read_text(),
 }
 
 
@@ -158,11 +158,11 @@ def test_output_floods_are_cut(graded_class):
     assert len(feedback) < 200_000
 
 
-def test_killing_the_grader_process_costs_that_student_only(graded_class):
+def test_a_submission_cannot_kill_its_grader_process(graded_class):
+    """Its parent is the relay that starts its PID namespace: no grader process can be named from there."""
     _, out = graded_class
-    result = _result(out, "kills_the_grader")
-    assert result["score"] == 0
-    assert "the grading process died" in result["output"] and "twice" in result["output"]
+    assert _result(out, "kills_the_grader")["score"] == FULL
+    assert "the grading process died" not in json.dumps(_result(out, "kills_the_grader"))
     assert _result(out, "alice")["score"] == FULL
 
 
