@@ -21,10 +21,16 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("AUTOGRADER_UPDATE_GOLDEN") == "1"
 
 
+GOLDEN_SECRET = "the golden files are drawn under this fixed secret"
+"""Hidden inputs depend on the course secret, and a failure message on the inputs: the golden run pins one."""
+
+
 @pytest.fixture(scope="module")
 def naive_softmax(classification, reference_module):
     source = read_entry(classification.samples_dir / "naive_softmax.py", classification.module)
-    return grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module, device=META)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTOGRADER_SECRET", GOLDEN_SECRET)
+        return grade_source(classification, source, suite_dirs(classification, include_hidden=True), reference_module, device=META)
 
 
 def _compare(name: str, text: str) -> None:
