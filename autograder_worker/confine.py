@@ -26,7 +26,7 @@ import resource
 import signal
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from autograder_worker.imports import installed_roots
 
@@ -139,16 +139,22 @@ def _enter_namespaces() -> None:
     status_in, status_out = os.pipe()
     first = os.fork()
     if first:
-        os.close(status_out)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        _end_as(_wait(first, status_in))
+        status = 1 << 8
+        try:
+            os.close(status_out)
+            libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+            status = _wait(first, status_in)
+        finally:
+            _end_as(status)
     os.close(status_in)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     worker = os.fork()
     if worker:
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        os.write(status_out, _wait(worker, None).to_bytes(4, "little"))
-        os._exit(0)
+        try:
+            libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+            os.write(status_out, _wait(worker, None).to_bytes(4, "little"))
+        finally:
+            os._exit(0)
     os.close(status_out)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     os.setsid()
@@ -174,14 +180,18 @@ def _wait(child: int, status_in: int | None) -> int:
     return status
 
 
-def _end_as(status: int) -> None:
-    """End this process the way a wait `status` says a process ended; never returns."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        signal.signal(number, signal.SIG_DFL)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        os.kill(os.getpid(), number)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+def _end_as(status: int) -> NoReturn:
+    """End this process the way a wait `status` says a process ended. Whatever fails here, the
+    process still ends: a relay that went on would become a second worker on the same pipes."""
+    try:
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            if number not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(number, signal.SIG_DFL)
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            os.kill(os.getpid(), number)
+    finally:
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
 def _read_only() -> bool:

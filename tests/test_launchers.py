@@ -12,7 +12,7 @@ import pytest
 from autograder.config import Limits
 from autograder.errors import UsageError
 from autograder.intake.source import Chunk, ModuleFile, SubmissionSource
-from autograder.runner.errors import StudentException
+from autograder.runner.errors import StudentException, WorkerDied
 from autograder.runner.handle import RemoteSubmission
 from autograder.runner.launchers import (
     ForkServerLauncher,
@@ -244,3 +244,15 @@ def test_a_module_written_at_run_time_cannot_be_imported_but_submitted_ones_can(
         assert remote.honest() == 7
         with pytest.raises(StudentException, match=r"ImportError: `import written_later` would load .*written_later.py, which is not part of your submission"):
             remote.sneaky()
+
+
+@pytest.mark.parametrize("kind", [pytest.param("sandboxed", marks=needs_bubblewrap), "forked"])
+def test_a_worker_killed_by_sigkill_is_reported_so_and_the_next_call_gets_a_fresh_one(kind, request):
+    """Its relays pass the death on and end too; none of them may go on as a second worker on its pipes."""
+    code = "import os, signal\ndef die():\n    os.killpg(0, signal.SIGKILL)\ndef fine():\n    return os.getpid()\n"
+    with RemoteSubmission(_source(code), "m", Limits(), launcher=request.getfixturevalue(kind)) as remote:
+        assert remote.fine() == 2
+        with pytest.raises(WorkerDied, match="killed by SIGKILL"):
+            remote.die()
+        assert remote.fine() == 2
+        assert remote.isolation.split(":")[0] in ("bubblewrap", "namespaces", "namespaces as root")
