@@ -236,7 +236,7 @@ def test_grade_summary_prints_names_and_reasons_as_text(monkeypatch, capsys, tmp
     evil = "mallory\x1b[2K\r\u202e"
     result = replace(hostile(student=evil), exercises=classification.exercise_names)
 
-    def fake_grade_class(config, course, submissions, out, jobs, progress):
+    def fake_grade_class(config, course, submissions, out, jobs, progress, isolation):
         if progress is not None:
             progress(result)
         return batch.ClassReport((result,), (Skipped("notes\x1b]0;x\x07.txt", "not a submission\r\x1b[1A"),), out, {evil: "mallory"})
