@@ -323,13 +323,15 @@ def take_descriptors(requests: int, replies: int) -> Channel:
     """Move the protocol to private descriptors and hand stdin and stdout to the student.
 
     The signals a grader ignores are reset to their defaults, so that
-    whatever student code leaves running can be stopped.
+    whatever student code leaves running can be stopped; but SIGPIPE and
+    SIGXFSZ stay ignored, as every Python program has them, so that writing
+    past the file-size limit fails with an error, as for any Python program.
     """
     channel = Channel(os.dup(requests), os.dup(replies))
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
     for number in signal.valid_signals():
-        if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE) and signal.getsignal(number) == signal.SIG_IGN:
+        if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE, signal.SIGXFSZ) and signal.getsignal(number) == signal.SIG_IGN:
             signal.signal(number, signal.SIG_DFL)
     return channel
 

@@ -256,3 +256,13 @@ def test_a_worker_killed_by_sigkill_is_reported_so_and_the_next_call_gets_a_fres
             remote.die()
         assert remote.fine() == 2
         assert remote.isolation.split(":")[0] in ("bubblewrap", "namespaces", "namespaces as root")
+
+
+def test_writing_past_the_file_size_limit_is_an_error_not_a_death(forked):
+    code = "def write(n):\n    with open('big.bin', 'wb') as f:\n        f.write(b'x' * n)\n    return 'written'\ndef after():\n    return 'alive'\n"
+    with RemoteSubmission(_source(code), "m", Limits(worker_file_bytes=1 << 20), launcher=forked) as remote:
+        assert remote.write(1000) == "written"
+        with pytest.raises(StudentException, match="File too large"):
+            remote.write(2 << 20)
+        assert remote.after() == "alive"
+        assert remote.events == ()
