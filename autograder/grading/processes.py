@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from multiprocessing import resource_tracker
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -101,8 +101,8 @@ def kill_strays(keep: set[int]) -> int:
     it adopted as a subreaper, left behind by a grader process that died. Only a subreaper has them."""
     if not is_subreaper():
         return 0
-    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
-    strays = [pid for pid in children(os.getpid()) if pid not in keep and pid != tracker]
+    helpers = {getattr(resource_tracker._resource_tracker, "_pid", None), getattr(forkserver._forkserver, "_forkserver_pid", None)}
+    strays = [pid for pid in children(os.getpid()) if pid not in keep and pid not in helpers]
     for pid in strays:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -18,7 +18,8 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Callable, Generic, Iterator, Protocol, TypeVar
@@ -57,11 +58,28 @@ class Incomplete(Exception):
     """Raised by a task's work when it could not finish for a reason that another try may not share."""
 
 
+PRELOAD = ["torch", "pytest", "autograder.grading.executors"]
+
+
+def grader_context() -> ForkServerContext | SpawnContext:
+    """Grader processes are forked from multiprocessing's fork server, which imported torch,
+    pytest and the grading code once (where the platform has one; else each one is spawned
+    and imports them itself). The fork server never runs a test, so each grader starts from
+    the same clean state; it starts no threads, so forking it is safe."""
+    if "forkserver" not in get_all_start_methods():
+        return SpawnContext()
+    context = ForkServerContext()
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
     """The grader process: set up once, then do tasks until told to stop.
 
     It leads a session of its own, so that student code that signals its
-    grader's process group reaches no other process.
+    grader's process group reaches no other process. Once its work is
+    released it ends at once: tearing down an interpreter that holds torch
+    takes most of a second, and nothing of it is needed any more.
     """
     if hasattr(os, "setsid"):
         os.setsid()
@@ -74,6 +92,8 @@ def _serve(conn: Connection, setup: Callable[[], Work[Any, Any]]) -> None:
         _tasks(conn, work)
     finally:
         work.close()
+    conn.close()
+    os._exit(0)
 
 
 def _tasks(conn: Connection, work: Work[Any, Any]) -> None:
@@ -142,8 +162,9 @@ class Pool(Generic[T, R]):
     _start_failures: int = 0
 
     def _start(self) -> _Grader:
-        parent, child = get_context("spawn").Pipe()
-        process = get_context("spawn").Process(target=_serve, args=(child, self.setup), daemon=True)
+        context = grader_context()
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, self.setup), daemon=True)
         process.start()
         child.close()
         grader = _Grader(process, parent, time.monotonic())
