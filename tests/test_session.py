@@ -224,3 +224,13 @@ def test_hangs(submission):
     assert [r.passed for r in results] == [True, False]
     assert "did not finish within 1 s" in results[1].output
     assert time.monotonic() - started < 20
+
+
+def test_a_conftest_above_the_assignment_is_not_loaded(tmp_path):
+    """Only the assignment's own tests configure its session: a conftest.py beside the course,
+    or wherever a grader's copy of it lies, must not run (nor make pytest list the folders above)."""
+    (tmp_path / "conftest.py").write_text("raise RuntimeError('a conftest above the assignment ran')\n")
+    (tmp_path / "assignment").mkdir()
+    config, dirs = make(tmp_path / "assignment")
+    results = run_tests(config, LocalSubmission({"f": lambda x: 2 * x}, "m"), dirs)
+    assert [r.passed for r in results] == [True, True, True]

@@ -398,7 +398,7 @@ def run_tests(
     results: a test that never ran must not vanish from a student's total.
     """
     plugin = GradingPlugin(config, submission, reference, dirs, static, device or _second_device(submission), seeds)
-    args = [*(only if only else [str(d.path) for d in dirs]), *PYTEST_ARGS, "--rootdir", str(config.root)]
+    args = [*(only if only else [str(d.path) for d in dirs]), *PYTEST_ARGS, "--rootdir", str(config.root), "--confcutdir", str(config.root)]
     before = set(sys.modules)
     log = io.StringIO()
     try:
