@@ -359,7 +359,7 @@ class GradingPlugin:
         return report
 
 
-PYTEST_ARGS = (  # the plugins left out cost a full garbage collection or log capture per test, every submission
+PYTEST_ARGS = (  # the plugins left out cost time on every submission (a full garbage collection, log capture, hooks) and no test needs them
     "-q",
     "--no-header",
     "-p", "no:cacheprovider",
@@ -367,6 +367,16 @@ PYTEST_ARGS = (  # the plugins left out cost a full garbage collection or log ca
     "-p", "no:unraisableexception",
     "-p", "no:threadexception",
     "-p", "no:logging",
+    "-p", "no:doctest",
+    "-p", "no:junitxml",
+    "-p", "no:pastebin",
+    "-p", "no:stepwise",
+    "-p", "no:setuponly",
+    "-p", "no:setupplan",
+    "-p", "no:debugging",
+    "-p", "no:faulthandler",
+    "-p", "no:legacypath",
+    "-p", "no:recwarn",
     "--import-mode=importlib",
     "-c", os.devnull,
     "-W", "ignore::pytest.PytestAssertRewriteWarning",
