@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,19 @@ def classification() -> AssignmentConfig:
 @pytest.fixture(scope="session")
 def reference_module(classification):
     return load_reference(COURSE / "reference" / "02_classification" / "classification.py")
+
+
+def copy_course(target: Path, assignment: str = "02_classification", limits: str | None = None) -> Path:
+    """A copy of one assignment of the course and its reference, without the samples (which grading
+    need not check); `limits` replaces its `[limits]` table, so that hanging attacks cost little."""
+    shutil.copytree(COURSE / "assignments" / assignment, target / "assignments" / assignment, ignore=shutil.ignore_patterns("samples"))
+    shutil.copytree(COURSE / "reference" / assignment, target / "reference" / assignment)
+    config = target / "assignments" / assignment / "assignment.toml"
+    text = config.read_text(encoding="utf-8")
+    if limits is not None:
+        text = re.sub(r"\[limits\][^\[]*", limits + "\n", text)
+    config.write_text(re.sub(r"\n\[samples\.[\s\S]*", "\n", text), encoding="utf-8")
+    return target
 
 
 def module_source(code: str, name: str = "classification.py") -> SubmissionSource:

@@ -12,14 +12,13 @@ import csv
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
 from hostile_corpus import ALL, attacks
-from conftest import COURSE, run_cli
+from conftest import COURSE, copy_course, run_cli
 
 from autograder.intake.students import printable
 
@@ -29,23 +28,10 @@ FAST_LIMITS = "[limits]\ncall_timeout_s = 5\nload_timeout_s = 8\nsubmission_time
 pytestmark = pytest.mark.slow
 
 
-def _course(tmp_path: Path) -> Path:
-    """A copy of the course whose assignment has short time limits, so hanging attacks cost little."""
-    course = tmp_path / "course"
-    shutil.copytree(COURSE / "assignments" / ASSIGNMENT, course / "assignments" / ASSIGNMENT, ignore=shutil.ignore_patterns("samples"))
-    shutil.copytree(COURSE / "reference" / ASSIGNMENT, course / "reference" / ASSIGNMENT)
-    config = course / "assignments" / ASSIGNMENT / "assignment.toml"
-    text = config.read_text(encoding="utf-8")
-    text = re.sub(r"\[limits\][^\[]*", FAST_LIMITS + "\n", text)
-    text = re.sub(r"\n\[samples\.[\s\S]*", "\n", text)
-    config.write_text(text, encoding="utf-8")
-    return course
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict], str]:
     tmp_path = tmp_path_factory.mktemp("hostile")
-    course = _course(tmp_path)
+    course = copy_course(tmp_path / "course", ASSIGNMENT, FAST_LIMITS)
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     for attack in attacks():

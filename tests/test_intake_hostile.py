@@ -13,7 +13,6 @@ import codecs
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import stat
@@ -35,7 +34,7 @@ from autograder.intake.archive import MAX_ZIP_MEMBERS
 from autograder.intake.discover import Rejected, Skipped, SubmissionSource, read_entry, scan
 from autograder.intake.files import MAX_SOURCE_BYTES, SHRINK
 from autograder.intake.tree import folder_tree
-from conftest import run_cli
+from conftest import copy_course, run_cli
 
 MODULE = "classification"
 EXERCISES = ("softmax",)
@@ -568,12 +567,7 @@ def test_the_write_guard_sees_writes(tmp_path):
 @pytest.fixture(scope="module")
 def course_copy(tmp_path_factory, course):
     """A copy of the course without its samples, which grading need not check."""
-    copy = tmp_path_factory.mktemp("course")
-    shutil.copytree(course / "assignments", copy / "assignments", ignore=shutil.ignore_patterns("samples"))
-    shutil.copytree(course / "reference", copy / "reference")
-    toml = copy / "assignments" / "02_classification" / "assignment.toml"
-    toml.write_text(re.sub(r"\[samples\..*", "", toml.read_text(), flags=re.S))
-    return copy
+    return copy_course(tmp_path_factory.mktemp("course"))
 
 
 @pytest.mark.slow

@@ -44,7 +44,7 @@ from typing import Any
 
 import pytest
 
-from conftest import COURSE, run_cli
+from conftest import COURSE, copy_course, run_cli
 from hostile_sandbox_corpus import (
     BOMB,
     EXERCISES,
@@ -77,20 +77,6 @@ worker_tmp_bytes = {32 * 2**20}
 """
 STATE_PLACES = (Path("/dev/shm"), Path("/var/tmp"), Path("/run/lock"), Path("/dev/mqueue"), Path("/tmp"))
 pytestmark = pytest.mark.slow
-
-
-def _course(root: Path) -> Path:
-    """A copy of the course whose assignment has small limits, so that hanging and hogging attacks cost little."""
-    course = root / "course"
-    shutil.copytree(COURSE / "assignments" / ASSIGNMENT, course / "assignments" / ASSIGNMENT, ignore=shutil.ignore_patterns("samples"))
-    shutil.copytree(COURSE / "reference" / ASSIGNMENT, course / "reference" / ASSIGNMENT)
-    config = course / "assignments" / ASSIGNMENT / "assignment.toml"
-    text = config.read_text(encoding="utf-8")
-    text = re.sub(r"\[limits\][^\[]*", LIMITS + "\n", text)
-    text = re.sub(r"\n\[samples\.[\s\S]*", "\n", text)
-    config.write_text(text, encoding="utf-8")
-    course_secret(course)
-    return course
 
 
 class Listener:
@@ -250,8 +236,10 @@ def _stage(root: Path, canary_dir: Path, listener: Listener, token: str) -> Scen
     os.chmod(canary_dir, 0o1777)
     (canary_dir / "canary.txt").write_text("canary\n", encoding="utf-8")
     os.chmod(canary_dir / "canary.txt", 0o666)
+    course = copy_course(root / "course", ASSIGNMENT, LIMITS)
+    course_secret(course)  # made now, as a course in use has it, so that the grader writes nothing there
     scene = Scene(
-        course=_course(root),
+        course=course,
         submissions=root / "submissions",
         out=root / "out",
         canary_dir=canary_dir,

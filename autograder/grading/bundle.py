@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
@@ -34,7 +32,7 @@ from autograder.config import CONFIG_NAME, AssignmentConfig, Limits, find_course
 from autograder.errors import GraderError, UsageError
 from autograder.grading.grade import reference_path, suite_dirs
 from autograder.grading.secret import SECRET_ENV, SECRET_FILE, course_secret
-from autograder.grading.session import TestDir
+from autograder.grading.session import TestDir, import_as
 
 SKIPPED_PARTS = ("__pycache__",)
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
@@ -162,11 +160,4 @@ def _load_module(path: Path, folder: Path) -> ModuleType:
     assignment already imported in this process (from the course, or another bundle) stands in for it."""
     if not path.is_file():
         raise GraderError(f"the bundle holds no reference solution at {path.relative_to(folder)}")
-    name = f"_autograder_bundle_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise GraderError(f"{path}: cannot import the reference solution")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_as(f"_autograder_bundle_{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]}_{path.stem}", path)

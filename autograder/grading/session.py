@@ -65,10 +65,13 @@ def _forget_test_modules(before: set[str], dirs: list[TestDir]) -> None:
 
 
 def load_reference(path: Path) -> ModuleType:
-    """Import the reference solution under a private name."""
+    """Import the reference solution under a private name, once per process."""
     name = f"_autograder_reference_{path.parent.name}_{path.stem}"
-    if name in sys.modules:
-        return sys.modules[name]
+    return sys.modules[name] if name in sys.modules else import_as(name, path)
+
+
+def import_as(name: str, path: Path) -> ModuleType:
+    """Import the file at `path` as the module `name`, which no import of the same file by another name shares."""
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise UsageError(f"{path}: cannot import the reference solution")
