@@ -194,11 +194,29 @@ def _end_as(status: int) -> NoReturn:
         os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def _read_only() -> bool:
-    """Make every mount this worker sees read-only, in its own mount namespace (mount_setattr,
-    Linux 5.12 or newer): even a worker that kept the grader's uid writes nowhere else."""
+def _read_only(path: str = "/") -> bool:
+    """Make every mount at and below `path` read-only, in this worker's own mount namespace
+    (mount_setattr, Linux 5.12 or newer): even a worker that kept the grader's uid writes nowhere else."""
     attributes = (ctypes.c_uint64 * 4)(MOUNT_ATTR_RDONLY, 0, 0, 0)
-    return int(_libc().syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, attributes, ctypes.sizeof(attributes))) == 0
+    return int(_libc().syscall(SYS_MOUNT_SETATTR, AT_FDCWD, path.encode(), AT_RECURSIVE, attributes, ctypes.sizeof(attributes))) == 0
+
+
+def _cover(place: str, options: bytes, keep: tuple[str, ...]) -> None:
+    """Mount a fresh tmpfs on `place`, and bind back, read-only, what of Python's installation
+    lies below it (a checkout with its virtual environment in /tmp): held open by descriptor
+    while the tmpfs covers its path."""
+    libc = _libc()
+    kept: list[str] = []
+    for root in sorted(keep, key=len):
+        if root.startswith(place + os.sep) and os.path.isdir(root) and not any(root.startswith(k + os.sep) for k in kept):
+            kept.append(root)
+    handles = [(root, os.open(root, os.O_PATH | os.O_DIRECTORY)) for root in kept]
+    _check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {place}")
+    for root, handle in handles:
+        os.makedirs(root, exist_ok=True)
+        _check(libc.mount(f"/proc/self/fd/{handle}".encode(), root.encode(), None, MS_BIND | MS_REC, None), f"keep {root}")
+        _read_only(root)
+        os.close(handle)
 
 
 def _hide(path: str, keep: tuple[str, ...]) -> None:
@@ -236,7 +254,7 @@ def _private_tmp(size: int, hidden: tuple[str, ...]) -> dict[str, bool]:
     options = f"size={size},mode=0700".encode()
     for place in SHARED_WRITABLE:
         if place == TMP or os.path.isdir(place) and not os.path.islink(place):
-            _check(libc.mount(b"tmpfs", place.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount tmpfs {place}")
+            _cover(place, options, keep)
     return {"read_only": read_only, "own_proc": own_proc}
 
 

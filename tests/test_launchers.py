@@ -266,3 +266,10 @@ def test_writing_past_the_file_size_limit_is_an_error_not_a_death(forked):
             remote.write(2 << 20)
         assert remote.after() == "alive"
         assert remote.events == ()
+
+
+def test_the_sandbox_mounts_its_tmp_before_binding_python_so_a_checkout_in_tmp_stays_visible():
+    command = bubblewrap_command(())
+    binds = [i for i, arg in enumerate(command) if arg == "--ro-bind"]
+    assert command.index("--tmpfs") < min(binds)
+    assert command[command.index("--tmpfs") + 1] == "/tmp"

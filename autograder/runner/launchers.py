@@ -443,6 +443,7 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
         command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         command += ["--unshare-user"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for top in ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / top
         if path.is_symlink():
@@ -457,7 +458,6 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
                 made.add(parent)
                 command += ["--perms", "0755", "--dir", str(parent)]
         command += ["--ro-bind", str(source), str(target)]
-    command += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for device in gpu_device_files():
         command += ["--dev-bind", device, device]
     if gpu_device_files():
