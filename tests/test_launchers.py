@@ -139,7 +139,9 @@ def test_a_sandboxed_worker_sees_no_course_and_no_network(sandboxed, tmp_path):
         assert not remote.exists(str(course / "reference"))
         assert not remote.exists(str(tmp_path))
         assert remote.connect(1) != "connected"
-        assert remote.write_outside(str(course / "pwned.txt")) in ("OSError", "PermissionError", "FileNotFoundError")
+        written = remote.write_outside(str(course / "pwned.txt"))
+        # a checkout in /tmp lies in the worker's own private /tmp, where a write lands nowhere else
+        assert written in ("OSError", "PermissionError", "FileNotFoundError") or course.is_relative_to("/tmp")
         facts = remote.facts()
     assert not (course / "pwned.txt").exists()
     assert facts["pid"] == 2, "process 1 of the worker's PID namespace is the relay that ends it"
