@@ -21,12 +21,17 @@ from types import ModuleType
 from typing import Sequence
 
 
-def installed_roots() -> tuple[str, ...]:
-    """Python's prefixes and library folders and this package's folder, by their real paths."""
+def python_folders() -> set[str]:
+    """Python's prefixes and library folders, as this interpreter names them."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
     paths.update(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    paths.add(os.path.dirname(os.path.abspath(__file__)))
-    return tuple(sorted({os.path.realpath(p) for p in paths if p}))
+    return {p for p in paths if p}
+
+
+def installed_roots() -> tuple[str, ...]:
+    """Python's folders and this package's folder, by their real paths."""
+    paths = python_folders() | {os.path.dirname(os.path.abspath(__file__))}
+    return tuple(sorted({os.path.realpath(p) for p in paths}))
 
 
 class InstalledOnly(MetaPathFinder):

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 import autograder_worker
 from autograder.config import Limits
 from autograder.errors import GraderError, UsageError
+from autograder_worker.imports import python_folders
 
 WORKER_PACKAGE = Path(autograder_worker.__file__).resolve().parent
 SANDBOX_LIB = "/run/autograder"
@@ -420,13 +421,8 @@ def gpu_device_files() -> list[str]:
 
 def _bound_paths() -> list[Path]:
     """What Python and torch need to run: the interpreter's prefixes and site-packages, by their real paths too."""
-    import site
-    import sysconfig
-
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
-    candidates.update(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
     paths: set[Path] = set()
-    for candidate in candidates:
+    for candidate in python_folders():
         path = Path(candidate)
         if path.exists():
             paths.update({path.absolute(), path.resolve()})
@@ -450,7 +446,9 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
             command += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             command += ["--ro-bind", str(path), str(path)]
-    bound = [(path, path) for path in _bound_paths()] + [(WORKER_PACKAGE, Path(SANDBOX_LIB) / "autograder_worker")]
+    python = _bound_paths()
+    devices = gpu_device_files()
+    bound = [(path, path) for path in python] + [(WORKER_PACKAGE, Path(SANDBOX_LIB) / "autograder_worker")]
     made: set[Path] = set()
     for source, target in bound:
         for parent in reversed(target.parents):
@@ -458,13 +456,13 @@ def bubblewrap_command(hidden: tuple[Path, ...]) -> list[str]:
                 made.add(parent)
                 command += ["--perms", "0755", "--dir", str(parent)]
         command += ["--ro-bind", str(source), str(target)]
-    for device in gpu_device_files():
+    for device in devices:
         command += ["--dev-bind", device, device]
-    if gpu_device_files():
+    if devices:
         command += ["--ro-bind", "/sys", "/sys"]
     for path in hidden:
-        inside_bound = any(b in path.parents for b in _bound_paths())
-        holds_bound = any(path == b or path in b.parents for b in _bound_paths()) or path in WORKER_PACKAGE.parents
+        inside_bound = any(b in path.parents for b in python)
+        holds_bound = any(path == b or path in b.parents for b in python) or path in WORKER_PACKAGE.parents
         if path.is_dir() and inside_bound and not holds_bound:
             command += ["--tmpfs", str(path)]
     command += ["--chdir", "/tmp"]
